@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+/** Every setting comes from the environment and is checked once, at start-up. */
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ELASTICSEARCH_URL: z.url().optional(),
+  LSHQL_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" and "_" only')
+    .default('lshql'),
+  LSHQL_API_KEY: z.string().min(1).optional(),
+  LSHQL_ES_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  LSHQL_ES_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LSHQL_INGEST_REFRESH: z.enum(['wait_for', 'true', 'false']).default('wait_for'),
+  LSHQL_MAX_BATCH: z.coerce.number().int().positive().default(1000),
+  LSHQL_MAX_FIRST: z.coerce.number().int().positive().default(100),
+  LSHQL_RERANK_DEPTH: z.coerce.number().int().min(1).max(10_000).default(100),
+  LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
+  LSHQL_MODEL_REFRESH_MS: z.coerce.number().int().min(0).default(2000),
+  LSHQL_SUBSPACES: z.coerce.number().int().positive().default(16),
+  LSHQL_CLUSTERS: z.coerce.number().int().min(2).max(65535).default(256),
+  LSHQL_ROTATE: boolean.default(true),
+  LSHQL_SEED: z.coerce.number().int().default(42),
+  LSHQL_DEMO_DATA: boolean.default(true),
+  LSHQL_EMBEDDED_FILE: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses the environment; throws one error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}

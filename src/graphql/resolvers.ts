@@ -1,0 +1,72 @@
+import { ErrorCode, LshqlError } from '../errors.js';
+import type { Resolvers } from './generated/resolvers-types.js';
+import type { GraphqlContext } from './context.js';
+
+function requireAuthorized(context: GraphqlContext): void {
+  if (!context.authorized) {
+    throw new LshqlError(
+      ErrorCode.UNAUTHENTICATED,
+      'Mutations need the API key: send it as "Authorization: Bearer <key>" or "x-api-key".',
+    );
+  }
+}
+
+function checkIds(ids: readonly string[], max: number): void {
+  if (ids.length > max) {
+    throw new LshqlError(ErrorCode.BAD_USER_INPUT, `At most ${max} ids per request.`);
+  }
+}
+
+/** Thin resolvers: read arguments, call one service, return its result. */
+export const resolvers: Resolvers = {
+  Query: {
+    item: (_parent, { id }, context) => context.itemLoader.load(id),
+    items: (_parent, { ids }, context) => {
+      checkIds(ids, context.services.config.LSHQL_MAX_BATCH);
+      return context.itemLoader.loadMany(ids).then((items) =>
+        items.map((item) => {
+          if (item instanceof Error) throw item;
+          return item;
+        }),
+      );
+    },
+    similar: async (_parent, args, context) => {
+      const result = await context.services.similar.similar({
+        id: args.id,
+        textFilter: args.textFilter,
+        modalities: args.modalities,
+        first: args.first,
+        weights: args.weights ? { IMAGE: args.weights.image, TEXT: args.weights.text } : null,
+      });
+      // The hits carry their items: later `item` look-ups in this request cost nothing.
+      for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
+      return result;
+    },
+    similarToVector: async (_parent, args, context) => {
+      const result = await context.services.similar.similarToVector(args);
+      for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
+      return result;
+    },
+    lshModels: (_parent, { modality }, context) =>
+      context.services.registry.list(modality ?? undefined),
+  },
+  Mutation: {
+    ingestItems: (_parent, { items }, context) => {
+      requireAuthorized(context);
+      return context.services.ingest.ingest(items);
+    },
+    trainModel: (_parent, args, context) => {
+      requireAuthorized(context);
+      return context.services.training.train(args);
+    },
+    deleteItems: async (_parent, { ids }, context) => {
+      requireAuthorized(context);
+      const deleted = await context.services.ingest.delete(ids);
+      for (const id of ids) context.itemLoader.clear(id);
+      return deleted;
+    },
+  },
+  Item: {
+    __resolveReference: (reference, context) => context.itemLoader.load(reference.id),
+  },
+};

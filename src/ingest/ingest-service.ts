@@ -1,0 +1,124 @@
+import { ErrorCode, LshqlError } from '../errors.js';
+import type { ModelRegistry } from '../lsh/registry/model-registry.js';
+import type { SearchBackend } from '../search/backend.js';
+import { MODALITIES, type Modality } from '../search/modality.js';
+import type { StoredItem } from '../search/stored-item.js';
+import { hashItems } from './hash-items.js';
+import { DEFAULT_ITEM_LIMITS, type ItemInput, type ItemLimits, toStoredItem, vectorOf } from './item-input.js';
+
+export interface IngestFailure {
+  id: string;
+  code: string;
+  message: string;
+}
+
+export interface IngestOutcome {
+  indexed: number;
+  failed: IngestFailure[];
+}
+
+export interface IngestOptions {
+  maxBatchSize: number;
+  itemLimits?: ItemLimits;
+}
+
+/**
+ * Validates a batch, hashes each vector with its modality's active model, and writes the good
+ * items in one bulk request. A bad item fails alone: the others still land.
+ */
+export class IngestService {
+  private readonly knownDimensions = new Map<Modality, number>();
+
+  constructor(
+    private readonly backend: SearchBackend,
+    private readonly registry: ModelRegistry,
+    private readonly options: IngestOptions,
+  ) {}
+
+  /** The length vectors of a modality must have: the active model's, else the stored one's. */
+  private async dimensionOf(modality: Modality, modelDim: number | undefined): Promise<number | null> {
+    if (modelDim !== undefined) return modelDim;
+    const known = this.knownDimensions.get(modality);
+    if (known !== undefined) return known;
+    const stored = await this.backend.storedDimension(modality);
+    if (stored !== null) this.knownDimensions.set(modality, stored);
+    return stored;
+  }
+
+  async ingest(inputs: readonly ItemInput[]): Promise<IngestOutcome> {
+    if (inputs.length === 0) {
+      throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'The batch is empty: send at least one item.');
+    }
+    if (inputs.length > this.options.maxBatchSize) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `The batch has ${inputs.length} items; send at most ${this.options.maxBatchSize} per request.`,
+      );
+    }
+    // A fresh look at the active models: another instance may have trained one a moment ago.
+    const models = new Map(
+      await Promise.all(
+        MODALITIES.map(async (m) => [m, await this.registry.active(m, { fresh: true })] as const),
+      ),
+    );
+    const dimensions: Partial<Record<Modality, number | null>> = {};
+    for (const m of MODALITIES) dimensions[m] = await this.dimensionOf(m, models.get(m)?.model.dim);
+
+    const failed: IngestFailure[] = [];
+    const accepted: StoredItem[] = [];
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      const id = typeof input.id === 'string' ? input.id : String(input.id);
+      if (seen.has(id)) {
+        failed.push({
+          id,
+          code: ErrorCode.BAD_USER_INPUT,
+          message: 'The id appears more than once in this batch; only its first occurrence was kept.',
+        });
+        continue;
+      }
+      seen.add(id);
+      try {
+        const item = toStoredItem(input, dimensions, this.options.itemLimits ?? DEFAULT_ITEM_LIMITS);
+        // With no model and nothing stored yet, the first vector of the batch sets the length.
+        for (const m of MODALITIES) {
+          const vector = vectorOf(input, m);
+          if (dimensions[m] === null && vector) dimensions[m] = vector.length;
+        }
+        accepted.push(item);
+      } catch (error) {
+        if (!(error instanceof LshqlError)) throw error;
+        failed.push({ id, code: error.code, message: error.message });
+      }
+    }
+
+    for (const m of MODALITIES) {
+      const active = models.get(m);
+      if (active) hashItems(accepted, m, active);
+    }
+    const results = await this.backend.putItems(accepted);
+    let indexed = 0;
+    for (const result of results) {
+      if (result.error) failed.push({ id: result.id, ...result.error });
+      else indexed++;
+    }
+    for (const m of MODALITIES) {
+      const dim = dimensions[m];
+      if (indexed > 0 && dim !== null && dim !== undefined) this.knownDimensions.set(m, dim);
+    }
+    return { indexed, failed };
+  }
+
+  async delete(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) {
+      throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'No ids given: send at least one id to delete.');
+    }
+    if (ids.length > this.options.maxBatchSize) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `${ids.length} ids given; delete at most ${this.options.maxBatchSize} per request.`,
+      );
+    }
+    return this.backend.deleteItems([...new Set(ids)]);
+  }
+}

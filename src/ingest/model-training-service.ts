@@ -1,0 +1,177 @@
+import { ErrorCode, LshqlError } from '../errors.js';
+import { createRandom } from '../lsh/seeded-random.js';
+import { trainLshModel } from '../lsh/train.js';
+import type { Metric } from '../lsh/lsh-model.js';
+import type { ModelRegistry } from '../lsh/registry/model-registry.js';
+import type { ModelRecord } from '../lsh/registry/model-record.js';
+import type { SearchBackend } from '../search/backend.js';
+import type { Modality } from '../search/modality.js';
+import { hashVectors } from './hash-items.js';
+
+export interface TrainingDefaults {
+  subspaces: number;
+  clusters: number;
+  sampleSize: number;
+  maxSampleSize: number;
+  metric: Metric;
+  rotate: boolean;
+  seed: number;
+  /** Vectors read and re-hashed per request while re-hashing. */
+  batchSize: number;
+}
+
+export interface TrainRequest {
+  modality: Modality;
+  subspaces?: number | null;
+  clusters?: number | null;
+  sampleSize?: number | null;
+}
+
+export interface TrainingProgress {
+  phase: 'sampling' | 'training' | 'rehashing';
+  done: number;
+}
+
+function positiveInt(value: number | null | undefined, name: string, fallback: number): number {
+  if (value === null || value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new LshqlError(ErrorCode.BAD_USER_INPUT, `${name} must be a positive integer.`);
+  }
+  return value;
+}
+
+/**
+ * Trains the next model version of a modality on a seeded reservoir sample of the stored
+ * vectors, activates it, then re-hashes every stored item whose tokens came from another version.
+ * Activation comes first so that items ingested meanwhile are hashed with the new model at once.
+ */
+export class ModelTrainingService {
+  private readonly running = new Set<Modality>();
+
+  constructor(
+    private readonly backend: SearchBackend,
+    private readonly registry: ModelRegistry,
+    private readonly defaults: TrainingDefaults,
+  ) {}
+
+  async train(
+    request: TrainRequest,
+    onProgress?: (progress: TrainingProgress) => void,
+  ): Promise<ModelRecord> {
+    const { modality } = request;
+    const sampleSize = positiveInt(request.sampleSize, 'sampleSize', this.defaults.sampleSize);
+    if (sampleSize > this.defaults.maxSampleSize) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `sampleSize may be at most ${this.defaults.maxSampleSize}.`,
+      );
+    }
+    if (this.running.has(modality)) {
+      throw new LshqlError(
+        ErrorCode.CONFLICT,
+        `A ${modality} model is being trained already; wait for it to finish.`,
+      );
+    }
+    this.running.add(modality);
+    try {
+      const dim = await this.backend.storedDimension(modality);
+      if (dim === null) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `No item has a ${modality} vector yet: ingest items with ${modality === 'IMAGE' ? 'imageVector' : 'textVector'} first.`,
+        );
+      }
+      const { sample, count } = await this.sample(modality, dim, sampleSize, onProgress);
+      if (count < 2) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `Training needs at least 2 stored ${modality} vectors; ${count} found.`,
+        );
+      }
+      const subspaces = positiveInt(request.subspaces, 'subspaces', Math.min(this.defaults.subspaces, dim));
+      if (subspaces > dim) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `subspaces (${subspaces}) cannot exceed the vector length (${dim}).`,
+        );
+      }
+      // Small collections get fewer clusters so that each still holds a few items.
+      const fallbackClusters = Math.max(2, Math.min(this.defaults.clusters, Math.floor(count / 4)));
+      const clusters = positiveInt(request.clusters, 'clusters', fallbackClusters);
+      if (clusters < 2 || clusters > count || clusters > 65_535) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `clusters must be between 2 and the number of sampled vectors (${count}).`,
+        );
+      }
+      onProgress?.({ phase: 'training', done: 0 });
+      const model = trainLshModel(sample, count, {
+        dim,
+        subspaces,
+        clusters,
+        metric: this.defaults.metric,
+        rotate: this.defaults.rotate,
+        seed: this.defaults.seed,
+      });
+      const record = await this.registry.publish(modality, model);
+      await this.registry.activate(modality, record.version);
+      await this.rehash(modality, onProgress);
+      return { ...record, active: true };
+    } finally {
+      this.running.delete(modality);
+    }
+  }
+
+  private async sample(
+    modality: Modality,
+    dim: number,
+    size: number,
+    onProgress?: (progress: TrainingProgress) => void,
+  ): Promise<{ sample: Float32Array; count: number }> {
+    const sample = new Float32Array(size * dim);
+    const random = createRandom(this.defaults.seed);
+    let seen = 0;
+    for await (const rows of this.backend.scanVectors(modality, { batchSize: this.defaults.batchSize })) {
+      for (const row of rows) {
+        if (row.vector.length !== dim) continue;
+        // Reservoir sampling: every stored vector has the same chance to be in the sample.
+        const slot = seen < size ? seen : Math.floor(random() * (seen + 1));
+        if (slot < size) sample.set(row.vector, slot * dim);
+        seen++;
+      }
+      onProgress?.({ phase: 'sampling', done: seen });
+    }
+    const count = Math.min(seen, size);
+    return { sample: sample.subarray(0, count * dim), count };
+  }
+
+  /** Re-hashes stored items not hashed by the active version; returns how many were updated. */
+  async rehash(modality: Modality, onProgress?: (progress: TrainingProgress) => void): Promise<number> {
+    const active = await this.registry.requireActive(modality);
+    let done = 0;
+    for await (const rows of this.backend.scanVectors(modality, {
+      batchSize: this.defaults.batchSize,
+      exceptVersion: active.record.version,
+    })) {
+      const usable = rows.filter((row) => row.vector.length === active.model.dim);
+      const tokens = hashVectors(
+        active,
+        usable.map((row) => row.vector),
+      );
+      // A conflict means the item was re-ingested meanwhile, already hashed by this version.
+      await this.backend.updateTokens(
+        modality,
+        usable.map((row, i) => ({
+          id: row.id,
+          tokens: tokens[i]!,
+          version: active.record.version,
+          ...(row.revision ? { revision: row.revision } : {}),
+        })),
+      );
+      done += usable.length;
+      onProgress?.({ phase: 'rehashing', done });
+    }
+    await this.backend.refresh();
+    return done;
+  }
+}

@@ -1,0 +1,147 @@
+import type { LshModel, Metric } from './lsh-model.js';
+import { validateLshParams } from './train.js';
+
+/** JSON-safe form of an LshModel. Float32Arrays are base64 of their little-endian bytes. */
+export interface SerializedLshModel {
+  format: 1;
+  dim: number;
+  subspaces: number;
+  clusters: number;
+  metric: Metric;
+  rotate: boolean;
+  seed: number;
+  maxIterations: number;
+  trainedOn: number;
+  /** subspace offsets, length subspaces+1 */
+  bounds: number[];
+  /** base64 float32 LE, dim*dim values; null when rotate=false */
+  rotation: string | null;
+  /** base64 float32 LE per subspace, clusters*width(g) values each */
+  centroids: string[];
+}
+
+export function serializeModel(model: LshModel): SerializedLshModel {
+  return {
+    format: 1,
+    dim: model.dim,
+    subspaces: model.subspaces,
+    clusters: model.clusters,
+    metric: model.metric,
+    rotate: model.rotate,
+    seed: model.seed,
+    maxIterations: model.maxIterations,
+    trainedOn: model.trainedOn,
+    bounds: Array.from(model.bounds),
+    rotation: model.rotation ? float32ToBase64(model.rotation) : null,
+    centroids: model.centroids.map(float32ToBase64),
+  };
+}
+
+class ModelFormatError extends Error {
+  constructor(message: string) {
+    super(`invalid serialized LSH model: ${message}`);
+    this.name = 'ModelFormatError';
+  }
+}
+
+/** Parses and validates a serialized model; throws an Error naming the first problem found. */
+export function deserializeModel(obj: unknown): LshModel {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new ModelFormatError('expected an object');
+  }
+  const o = obj as Record<string, unknown>;
+  if (o.format !== 1) {
+    throw new ModelFormatError(`unsupported format ${JSON.stringify(o.format)} (expected 1)`);
+  }
+  let params;
+  try {
+    params = validateLshParams({
+      dim: o.dim as number,
+      subspaces: o.subspaces as number,
+      clusters: o.clusters as number,
+      metric: o.metric as Metric,
+      rotate: o.rotate as boolean,
+      seed: o.seed as number,
+      maxIterations: o.maxIterations as number,
+    });
+  } catch (e) {
+    throw new ModelFormatError((e as Error).message);
+  }
+  if (o.maxIterations === undefined) throw new ModelFormatError('maxIterations is missing');
+  const { dim, subspaces, clusters, rotate } = params;
+  const trainedOn = o.trainedOn;
+  if (typeof trainedOn !== 'number' || !Number.isInteger(trainedOn) || trainedOn < clusters) {
+    throw new ModelFormatError(
+      `trainedOn must be an integer ≥ clusters (${clusters}), got ${JSON.stringify(trainedOn)}`,
+    );
+  }
+
+  const rawBounds = o.bounds;
+  if (!Array.isArray(rawBounds) || rawBounds.length !== subspaces + 1) {
+    throw new ModelFormatError(`bounds must be an array of ${subspaces + 1} integers`);
+  }
+  const bounds = new Int32Array(subspaces + 1);
+  for (let g = 0; g <= subspaces; g++) {
+    const b: unknown = rawBounds[g];
+    if (typeof b !== 'number' || !Number.isInteger(b)) {
+      throw new ModelFormatError(`bounds[${g}] is not an integer`);
+    }
+    bounds[g] = b;
+  }
+  if (bounds[0] !== 0 || bounds[subspaces] !== dim) {
+    throw new ModelFormatError(`bounds must start at 0 and end at dim (${dim})`);
+  }
+  for (let g = 0; g < subspaces; g++) {
+    if (!(bounds[g + 1]! > bounds[g]!)) {
+      throw new ModelFormatError(`bounds must be strictly increasing (at index ${g})`);
+    }
+  }
+
+  let rotation: Float32Array | null = null;
+  if (rotate) {
+    rotation = base64ToFloat32(o.rotation, dim * dim, 'rotation');
+  } else if (o.rotation !== null) {
+    throw new ModelFormatError('rotation must be null when rotate is false');
+  }
+
+  const rawCentroids = o.centroids;
+  if (!Array.isArray(rawCentroids) || rawCentroids.length !== subspaces) {
+    throw new ModelFormatError(`centroids must be an array of ${subspaces} base64 strings`);
+  }
+  const centroids = rawCentroids.map((c: unknown, g) =>
+    base64ToFloat32(c, clusters * (bounds[g + 1]! - bounds[g]!), `centroids[${g}]`),
+  );
+
+  return { ...params, bounds, rotation, centroids, trainedOn };
+}
+
+function float32ToBase64(values: Float32Array): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function base64ToFloat32(value: unknown, expected: number, name: string): Float32Array {
+  if (typeof value !== 'string' || !BASE64.test(value)) {
+    throw new ModelFormatError(`${name} must be a base64 string`);
+  }
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length !== expected * 4) {
+    throw new ModelFormatError(
+      `${name} holds ${bytes.length} bytes, expected ${expected} float32 values (${expected * 4} bytes)`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(expected);
+  for (let i = 0; i < expected; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v)) {
+      throw new ModelFormatError(`${name}[${i}] is not a finite number`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

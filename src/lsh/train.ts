@@ -1,0 +1,278 @@
+import { kmeans } from 'ml-kmeans';
+import {
+  DEFAULT_MAX_ITERATIONS,
+  MAX_CLUSTERS,
+  type LshModel,
+  type LshModelParams,
+  type Metric,
+} from './lsh-model.js';
+import { randomOrthogonalMatrix, rotateInto } from './rotation.js';
+import { createRandom, deriveSeed } from './seeded-random.js';
+import { subspaceBounds } from './subspaces.js';
+import { l2NormalizeInto } from './vector-math.js';
+
+const METRICS: readonly Metric[] = ['cosine', 'euclidean'];
+/** Convergence threshold on the squared movement of each centroid between Lloyd iterations. */
+const TOLERANCE = 1e-6;
+
+function isInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n);
+}
+
+/**
+ * Checks the scalar parameters of a model (shared by training and deserialisation) and returns
+ * them with defaults filled in. Throws a RangeError naming the parameter and the allowed range.
+ */
+export function validateLshParams(params: LshModelParams): Required<LshModelParams> {
+  const { dim, subspaces, clusters, metric, rotate, seed } = params;
+  const maxIterations = params.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  if (!isInt(dim) || dim < 1) {
+    throw new RangeError(`dim must be a positive integer, got ${String(dim)}`);
+  }
+  if (!isInt(subspaces) || subspaces < 1 || subspaces > dim) {
+    throw new RangeError(
+      `subspaces must be an integer between 1 and dim (${dim}), got ${String(subspaces)}`,
+    );
+  }
+  if (!isInt(clusters) || clusters < 2 || clusters > MAX_CLUSTERS) {
+    throw new RangeError(
+      `clusters must be an integer between 2 and ${MAX_CLUSTERS}, got ${String(clusters)}`,
+    );
+  }
+  if (!METRICS.includes(metric)) {
+    throw new RangeError(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
+  }
+  if (typeof rotate !== 'boolean') {
+    throw new RangeError(`rotate must be a boolean, got ${String(rotate)}`);
+  }
+  if (!isInt(seed) || !Number.isSafeInteger(seed)) {
+    throw new RangeError(`seed must be a safe integer, got ${String(seed)}`);
+  }
+  if (!isInt(maxIterations) || maxIterations < 1) {
+    throw new RangeError(`maxIterations must be a positive integer, got ${String(maxIterations)}`);
+  }
+  return { dim, subspaces, clusters, metric, rotate, seed, maxIterations };
+}
+
+/**
+ * Trains a product-quantisation style LSH model: per subspace, k-means centroids.
+ *
+ * `vectors` is a flat row-major count×dim array. With metric `cosine` each vector is
+ * L2-normalised first; with `rotate` it is then multiplied by a seeded random orthogonal matrix.
+ * Each subspace is clustered with k-means (`ml-kmeans`), initialised by k-means++ on a seeded
+ * subsample and refined by at most `maxIterations` Lloyd iterations on the full sample.
+ * Deterministic: same vectors and params ⇒ bit-identical model.
+ */
+export function trainLshModel(
+  vectors: Float32Array,
+  count: number,
+  params: LshModelParams,
+): LshModel {
+  const p = validateLshParams(params);
+  const { dim, subspaces, clusters: K, metric, rotate, seed, maxIterations } = p;
+  if (!isInt(count) || count < 1) {
+    throw new RangeError(`count must be a positive integer, got ${String(count)}`);
+  }
+  if (vectors.length !== count * dim) {
+    throw new RangeError(
+      `vectors has ${vectors.length} values but count × dim = ${count} × ${dim} = ${count * dim}; ` +
+        `check that the model dim matches the embedding size` +
+        (vectors.length % dim === 0 ? '' : ` (${vectors.length} is not a multiple of ${dim})`),
+    );
+  }
+  if (K > count) {
+    throw new RangeError(
+      `clusters (${K}) exceeds the training sample size (${count} vectors); ` +
+        `lower clusters to at most ${count} or train on more vectors`,
+    );
+  }
+  for (let i = 0; i < vectors.length; i++) {
+    if (!Number.isFinite(vectors[i]!)) {
+      throw new RangeError(
+        `training vector ${Math.floor(i / dim)} has a non-finite value (${vectors[i]}) ` +
+          `at coordinate ${i % dim}`,
+      );
+    }
+  }
+
+  const bounds = subspaceBounds(dim, subspaces);
+  const rotation = rotate ? randomOrthogonalMatrix(dim, deriveSeed(seed, 0)) : null;
+  const prepared = prepareVectors(vectors, count, dim, metric, rotation);
+
+  const distinct = countDistinctRows(prepared, count, dim, K);
+  if (distinct < K) {
+    throw new RangeError(
+      `the training sample has only ${distinct} distinct vectors` +
+        (metric === 'cosine' ? ' (after L2 normalisation)' : '') +
+        ` but clusters = ${K}; lower clusters to at most ${distinct} or train on more varied vectors`,
+    );
+  }
+
+  const sampleSize = Math.min(count, Math.max(20 * K, 2000));
+  const centroids: Float32Array[] = [];
+  for (let g = 0; g < subspaces; g++) {
+    const start = bounds[g]!;
+    const width = bounds[g + 1]! - start;
+    const sub = new Float32Array(count * width);
+    for (let i = 0; i < count; i++) {
+      sub.set(prepared.subarray(i * dim + start, i * dim + start + width), i * width);
+    }
+    const rand = createRandom(deriveSeed(seed, g + 1));
+    const init = seedCentroids(sub, width, count, K, sampleSize, rand);
+
+    const rows: number[][] = new Array<number[]>(count);
+    for (let i = 0; i < count; i++) rows[i] = Array.from(sub.subarray(i * width, (i + 1) * width));
+    const initRows: number[][] = [];
+    for (const idx of init) initRows.push(Array.from(sub.subarray(idx * width, (idx + 1) * width)));
+
+    const result = kmeans(rows, K, {
+      initialization: initRows,
+      maxIterations,
+      tolerance: TOLERANCE,
+      seed: deriveSeed(seed, g + 1),
+    });
+    if (result.centroids.length !== K) {
+      throw new Error(`k-means returned ${result.centroids.length} centroids, expected ${K}`);
+    }
+    const c = new Float32Array(K * width);
+    result.centroids.forEach((centroid, k) => c.set(centroid, k * width));
+    centroids.push(c);
+  }
+
+  return { ...p, bounds, rotation, centroids, trainedOn: count };
+}
+
+/** Normalises (cosine) and rotates (if a matrix is given) every vector into a new array. */
+function prepareVectors(
+  vectors: Float32Array,
+  count: number,
+  dim: number,
+  metric: Metric,
+  rotation: Float32Array | null,
+): Float32Array {
+  const out = new Float32Array(count * dim);
+  const tmp = new Float32Array(dim);
+  for (let i = 0; i < count; i++) {
+    const off = i * dim;
+    if (metric === 'cosine') l2NormalizeInto(vectors, off, dim, tmp, 0);
+    else tmp.set(vectors.subarray(off, off + dim));
+    if (rotation) rotateInto(rotation, dim, tmp, 0, out, off);
+    else out.set(tmp, off);
+  }
+  return out;
+}
+
+/** Number of distinct rows (by value), counting stops as soon as `limit` is reached. */
+function countDistinctRows(data: Float32Array, count: number, dim: number, limit: number): number {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const buckets = new Map<number, number[]>();
+  let distinct = 0;
+  for (let i = 0; i < count && distinct < limit; i++) {
+    const off = i * dim;
+    let h = 0x811c9dc5;
+    for (let j = 0; j < dim; j++) {
+      // +0 and -0 are the same point.
+      const word = data[off + j] === 0 ? 0 : bits[off + j]!;
+      h = Math.imul(h ^ word, 0x01000193);
+    }
+    const bucket = buckets.get(h);
+    if (!bucket) {
+      buckets.set(h, [i]);
+      distinct++;
+      continue;
+    }
+    const same = bucket.some((other) => {
+      const o = other * dim;
+      for (let j = 0; j < dim; j++) if (data[o + j] !== data[off + j]) return false;
+      return true;
+    });
+    if (!same) {
+      bucket.push(i);
+      distinct++;
+    }
+  }
+  return distinct;
+}
+
+/**
+ * Initial centroid indices by k-means++ on a seeded subsample; falls back to the full sample when
+ * the subsample has fewer than K distinct points. A subspace whose full sample still has fewer
+ * than K distinct sub-vectors (e.g. always-zero coordinates without rotation) gets duplicate
+ * centroids: nearest-centroid ties go to the lowest index, so duplicates are simply never chosen.
+ */
+function seedCentroids(
+  sub: Float32Array,
+  width: number,
+  count: number,
+  K: number,
+  sampleSize: number,
+  rand: () => number,
+): number[] {
+  const all = new Int32Array(count);
+  for (let i = 0; i < count; i++) all[i] = i;
+  let candidates = all;
+  if (sampleSize < count) {
+    // Partial Fisher–Yates: the first sampleSize entries become a uniform random subsample.
+    const perm = all.slice();
+    for (let i = 0; i < sampleSize; i++) {
+      const j = i + Math.floor(rand() * (count - i));
+      const t = perm[i]!;
+      perm[i] = perm[j]!;
+      perm[j] = t;
+    }
+    candidates = perm.subarray(0, sampleSize);
+  }
+  let chosen = kmeansPlusPlus(sub, width, candidates, K, rand);
+  if (chosen.length < K && candidates !== all) chosen = kmeansPlusPlus(sub, width, all, K, rand);
+  for (let k = 0; chosen.length < K; k++) chosen.push(chosen[k % chosen.length]!);
+  return chosen;
+}
+
+/**
+ * k-means++ seeding (Arthur & Vassilvitskii): each next centre is drawn with probability
+ * proportional to its squared distance to the nearest centre chosen so far. Never picks a point
+ * equal to an already chosen centre; returns fewer than K indices if there are not enough
+ * distinct points.
+ */
+export function kmeansPlusPlus(
+  data: Float32Array,
+  width: number,
+  candidates: Int32Array,
+  K: number,
+  rand: () => number,
+): number[] {
+  const n = candidates.length;
+  const d2 = new Float64Array(n);
+  const chosen: number[] = [];
+  let centre = candidates[Math.floor(rand() * n)]!;
+  chosen.push(centre);
+  for (let i = 0; i < n; i++) d2[i] = Infinity;
+  while (true) {
+    const c = centre * width;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const p = candidates[i]! * width;
+      let d = 0;
+      for (let j = 0; j < width; j++) {
+        const t = data[p + j]! - data[c + j]!;
+        d += t * t;
+      }
+      if (d < d2[i]!) d2[i] = d;
+      total += d2[i]!;
+    }
+    if (chosen.length >= K || !(total > 0)) break;
+    const r = rand() * total;
+    let acc = 0;
+    let pick = -1;
+    for (let i = 0; i < n; i++) {
+      const d = d2[i]!;
+      if (d === 0) continue;
+      pick = i;
+      acc += d;
+      if (acc > r) break;
+    }
+    centre = candidates[pick]!;
+    chosen.push(centre);
+  }
+  return chosen;
+}

@@ -1,0 +1,52 @@
+import { loadConfig } from './config.js';
+import { loadDemoData } from './demo/demo-data.js';
+import { createBackend } from './search/create-backend.js';
+import { createApp } from './server/app.js';
+import { buildGraphiqlTabs } from './server/graphiql-examples.js';
+import { GatewayMetrics } from './server/metrics.js';
+import { createServices } from './services.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const metrics = new GatewayMetrics();
+  const backend = createBackend(config, metrics.observeBackend);
+  await backend.init();
+  const services = createServices(config, backend);
+
+  if (backend.kind === 'embedded' && config.LSHQL_DEMO_DATA && (await backend.countItems()) === 0) {
+    const count = await loadDemoData(services);
+    console.log(`Loaded ${count} demo items and trained the IMAGE and TEXT models.`);
+  }
+
+  const app = await createApp({ services, metrics, graphiqlTabs: await buildGraphiqlTabs(backend) });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+  console.log(
+    [
+      `lshql is up (${backend.kind} backend${config.ELASTICSEARCH_URL ? ` at ${config.ELASTICSEARCH_URL}` : ''}).`,
+      `  GraphQL:  ${base}/graphql`,
+      `  GraphiQL: ${base}/graphiql`,
+      `  Health:   ${base}/healthz  ${base}/readyz  ${base}/metrics`,
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too).
+    await app.close();
+    await backend.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,448 @@
+import { Client, errors } from '@elastic/elasticsearch';
+import { ErrorCode, LshqlError } from '../../errors.js';
+import type { SerializedLshModel } from '../../lsh/model-serialization.js';
+import type { StoredModel } from '../../lsh/registry/model-record.js';
+import type {
+  Candidate,
+  ItemWriteResult,
+  ModelStore,
+  SearchBackend,
+  TokenUpdate,
+  VectorRow,
+} from '../backend.js';
+import { MODALITIES, lshField, modalityKey, type Modality } from '../modality.js';
+import type { SimilarPlan } from '../query-plan.js';
+import type { ItemView, StoredItem } from '../stored-item.js';
+import { INDEX_SETTINGS, ITEMS_MAPPING, MODELS_MAPPING } from './index-mapping.js';
+import { compileSimilarQuery } from './more-like-this-query.js';
+
+export interface ElasticsearchBackendOptions {
+  url: string;
+  /** Index names start with it, so several deployments (or tests) can share one cluster. */
+  indexPrefix: string;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
+  refresh: boolean | 'wait_for';
+  /** Called with every request's duration, for metrics. */
+  onRequest?: (operation: string, seconds: number) => void;
+}
+
+/** The document shape in the items index. */
+interface ItemDocument {
+  id: string;
+  title: string | null;
+  text: string | null;
+  tags: string[];
+  modalities: Modality[];
+  image_lsh?: string[];
+  text_lsh?: string[];
+  image_model_version?: number;
+  text_model_version?: number;
+  vectors?: { image?: number[]; text?: number[] };
+}
+
+interface ModelDocument {
+  kind: 'model' | 'active';
+  modality: Modality;
+  version: number;
+  created_at?: string;
+  model?: SerializedLshModel;
+}
+
+function toDocument(item: StoredItem): ItemDocument {
+  const doc: ItemDocument = {
+    id: item.id,
+    title: item.title,
+    text: item.text,
+    tags: item.tags,
+    modalities: item.modalities,
+    vectors: {},
+  };
+  for (const m of MODALITIES) {
+    const vector = item.vectors[m];
+    if (vector && doc.vectors) doc.vectors[modalityKey(m)] = vector;
+    const tokens = item.tokens[m];
+    const version = item.modelVersions[m];
+    if (tokens && version !== undefined) {
+      doc[lshField(m)] = tokens;
+      doc[`${modalityKey(m)}_model_version`] = version;
+    }
+  }
+  return doc;
+}
+
+function toView(doc: ItemDocument): ItemView {
+  return {
+    id: doc.id,
+    title: doc.title ?? null,
+    text: doc.text ?? null,
+    tags: doc.tags ?? [],
+    modalities: doc.modalities ?? [],
+  };
+}
+
+function vectorsOf(doc: ItemDocument): Partial<Record<Modality, number[]>> {
+  const vectors: Partial<Record<Modality, number[]>> = {};
+  for (const m of MODALITIES) {
+    const v = doc.vectors?.[modalityKey(m)];
+    if (v) vectors[m] = v;
+  }
+  return vectors;
+}
+
+function fromDocument(doc: ItemDocument): StoredItem {
+  const item: StoredItem = { ...toView(doc), vectors: vectorsOf(doc), tokens: {}, modelVersions: {} };
+  for (const m of MODALITIES) {
+    const tokens = doc[lshField(m)];
+    const version = doc[`${modalityKey(m)}_model_version`];
+    if (tokens && version !== undefined) {
+      item.tokens[m] = tokens;
+      item.modelVersions[m] = version;
+    }
+  }
+  return item;
+}
+
+/** Turns transport failures into BACKEND_UNAVAILABLE; other errors pass through unchanged. */
+function translateError(error: unknown): unknown {
+  if (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.TimeoutError ||
+    error instanceof errors.NoLivingConnectionsError ||
+    (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))
+  ) {
+    return new LshqlError(
+      ErrorCode.BACKEND_UNAVAILABLE,
+      'Elasticsearch is unreachable or overloaded; retry shortly.',
+    );
+  }
+  return error;
+}
+
+function bulkItemError(entry: Record<string, { error?: { type?: string; reason?: string | null } }>) {
+  const result = Object.values(entry)[0];
+  if (!result?.error) return undefined;
+  const type = result.error.type ?? 'error';
+  if (type === 'document_missing_exception') {
+    return { code: ErrorCode.NOT_FOUND, message: 'No item with this id is stored.' };
+  }
+  if (type === 'version_conflict_engine_exception') {
+    return { code: ErrorCode.CONFLICT, message: 'The item changed while it was being written.' };
+  }
+  return {
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `Elasticsearch rejected the item (${type}).`,
+  };
+}
+
+export class ElasticsearchBackend implements SearchBackend {
+  readonly kind = 'elasticsearch' as const;
+  readonly client: Client;
+  readonly itemsAlias: string;
+  readonly modelsIndex: string;
+  readonly models: ModelStore;
+
+  constructor(private readonly options: ElasticsearchBackendOptions) {
+    this.client = new Client({
+      node: options.url,
+      requestTimeout: options.requestTimeoutMs,
+      maxRetries: options.maxRetries,
+    });
+    this.itemsAlias = `${options.indexPrefix}-items`;
+    this.modelsIndex = `${options.indexPrefix}-models`;
+    this.models = new ElasticsearchModelStore(this);
+  }
+
+  /** Runs one request, timing it and translating transport failures. */
+  async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await run();
+    } catch (error) {
+      throw translateError(error);
+    } finally {
+      this.options.onRequest?.(operation, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  async init(): Promise<void> {
+    await this.call('init', async () => {
+      const aliasExists = await this.client.indices.existsAlias({ name: this.itemsAlias });
+      if (!aliasExists) {
+        await this.createIgnoringRace(`${this.itemsAlias}-000001`, {
+          mappings: ITEMS_MAPPING,
+          aliases: { [this.itemsAlias]: { is_write_index: true } },
+        });
+      }
+      if (!(await this.client.indices.exists({ index: this.modelsIndex }))) {
+        await this.createIgnoringRace(this.modelsIndex, { mappings: MODELS_MAPPING });
+      }
+      await this.client.cluster.health({
+        index: [this.itemsAlias, this.modelsIndex],
+        wait_for_status: 'yellow',
+        timeout: '30s',
+      });
+    });
+  }
+
+  private async createIgnoringRace(index: string, body: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.indices.create({ index, settings: INDEX_SETTINGS, ...body });
+    } catch (error) {
+      // Another gateway instance created it first: that is fine.
+      if (
+        error instanceof errors.ResponseError &&
+        JSON.stringify(error.body).includes('resource_already_exists_exception')
+      ) {
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      const health = await this.client.cluster.health(
+        { timeout: '1s' },
+        { requestTimeout: 2000, maxRetries: 0 },
+      );
+      return health.status !== 'red';
+    } catch {
+      return false;
+    }
+  }
+
+  async getItems(
+    ids: readonly string[],
+    options: { withVectors?: boolean } = {},
+  ): Promise<(StoredItem | null)[]> {
+    if (ids.length === 0) return [];
+    const response = await this.call('mget', () =>
+      this.client.mget<ItemDocument>({
+        index: this.itemsAlias,
+        ids: [...ids],
+        ...(options.withVectors ? {} : { _source_excludes: ['vectors'] }),
+      }),
+    );
+    return response.docs.map((doc) =>
+      'found' in doc && doc.found && doc._source ? fromDocument(doc._source) : null,
+    );
+  }
+
+  async putItems(items: readonly StoredItem[]): Promise<ItemWriteResult[]> {
+    if (items.length === 0) return [];
+    const operations = items.flatMap((item) => [
+      { index: { _index: this.itemsAlias, _id: item.id } },
+      toDocument(item),
+    ]);
+    const response = await this.call('bulk', () =>
+      this.client.bulk({ operations, refresh: this.options.refresh }),
+    );
+    return response.items.map((entry, i) => ({
+      id: items[i]!.id,
+      ...(bulkItemError(entry) ? { error: bulkItemError(entry) } : {}),
+    }));
+  }
+
+  async deleteItems(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const response = await this.call('bulk', () =>
+      this.client.bulk({
+        operations: ids.map((id) => ({ delete: { _index: this.itemsAlias, _id: id } })),
+        refresh: this.options.refresh,
+      }),
+    );
+    return response.items.filter((entry) => entry.delete?.result === 'deleted').length;
+  }
+
+  async updateTokens(modality: Modality, updates: readonly TokenUpdate[]): Promise<ItemWriteResult[]> {
+    if (updates.length === 0) return [];
+    const operations = updates.flatMap((u) => [
+      {
+        update: {
+          _index: this.itemsAlias,
+          _id: u.id,
+          ...(u.revision ? { if_seq_no: u.revision.seqNo, if_primary_term: u.revision.primaryTerm } : {}),
+        },
+      },
+      { doc: { [lshField(modality)]: u.tokens, [`${modalityKey(modality)}_model_version`]: u.version } },
+    ]);
+    const response = await this.call('bulk', () => this.client.bulk({ operations, refresh: false }));
+    return response.items.map((entry, i) => ({
+      id: updates[i]!.id,
+      ...(bulkItemError(entry) ? { error: bulkItemError(entry) } : {}),
+    }));
+  }
+
+  async *scanVectors(
+    modality: Modality,
+    options: { batchSize: number; exceptVersion?: number },
+  ): AsyncIterable<VectorRow[]> {
+    const key = modalityKey(modality);
+    let searchAfter: (string | number)[] | undefined;
+    for (;;) {
+      const response = await this.call('scan', () =>
+        this.client.search<ItemDocument>({
+          index: this.itemsAlias,
+          size: options.batchSize,
+          sort: [{ id: 'asc' }],
+          seq_no_primary_term: true,
+          track_total_hits: false,
+          _source: [`vectors.${key}`],
+          query: {
+            bool: {
+              filter: [{ term: { modalities: modality } }],
+              ...(options.exceptVersion !== undefined
+                ? { must_not: [{ term: { [`${key}_model_version`]: options.exceptVersion } }] }
+                : {}),
+            },
+          },
+          ...(searchAfter ? { search_after: searchAfter } : {}),
+        }),
+      );
+      const hits = response.hits.hits;
+      const rows: VectorRow[] = [];
+      for (const hit of hits) {
+        const vector = hit._source?.vectors?.[key];
+        if (hit._id !== undefined && hit._id !== null && vector) {
+          rows.push({
+            id: hit._id,
+            vector,
+            ...(hit._seq_no !== undefined && hit._primary_term !== undefined
+              ? { revision: { seqNo: hit._seq_no, primaryTerm: hit._primary_term } }
+              : {}),
+          });
+        }
+      }
+      if (rows.length > 0) yield rows;
+      if (hits.length < options.batchSize) return;
+      searchAfter = hits[hits.length - 1]?.sort as (string | number)[] | undefined;
+      if (!searchAfter) return;
+    }
+  }
+
+  async storedDimension(modality: Modality): Promise<number | null> {
+    const key = modalityKey(modality);
+    const response = await this.call('search', () =>
+      this.client.search<ItemDocument>({
+        index: this.itemsAlias,
+        size: 1,
+        _source: [`vectors.${key}`],
+        query: { term: { modalities: modality } },
+      }),
+    );
+    return response.hits.hits[0]?._source?.vectors?.[key]?.length ?? null;
+  }
+
+  async countItems(): Promise<number> {
+    const response = await this.call('count', () => this.client.count({ index: this.itemsAlias }));
+    return response.count;
+  }
+
+  async executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
+    const body = compileSimilarQuery(plan, this.itemsAlias);
+    const response = await this.call('similar', () =>
+      this.client.search<ItemDocument>({ index: this.itemsAlias, ...body }),
+    );
+    return response.hits.hits.flatMap((hit) =>
+      hit._source
+        ? [{ item: toView(hit._source), vectors: vectorsOf(hit._source), tokenScore: hit._score ?? 0 }]
+        : [],
+    );
+  }
+
+  async refresh(): Promise<void> {
+    await this.call('refresh', () => this.client.indices.refresh({ index: this.itemsAlias }));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+class ElasticsearchModelStore implements ModelStore {
+  constructor(private readonly backend: ElasticsearchBackend) {}
+
+  private get client() {
+    return this.backend.client;
+  }
+
+  private toStored(doc: ModelDocument): StoredModel | null {
+    if (doc.kind !== 'model' || !doc.model || !doc.created_at) return null;
+    return { modality: doc.modality, version: doc.version, createdAt: doc.created_at, model: doc.model };
+  }
+
+  async list(modality?: Modality): Promise<StoredModel[]> {
+    const response = await this.backend.call('models', () =>
+      this.client.search<ModelDocument>({
+        index: this.backend.modelsIndex,
+        size: 1000,
+        sort: [{ modality: 'asc' }, { version: 'desc' }],
+        query: {
+          bool: {
+            filter: [{ term: { kind: 'model' } }, ...(modality ? [{ term: { modality } }] : [])],
+          },
+        },
+      }),
+    );
+    return response.hits.hits.flatMap((hit) => {
+      const stored = hit._source ? this.toStored(hit._source) : null;
+      return stored ? [stored] : [];
+    });
+  }
+
+  async get(modality: Modality, version: number): Promise<StoredModel | null> {
+    const response = await this.backend.call('models', () =>
+      this.client.get<ModelDocument>(
+        { index: this.backend.modelsIndex, id: `model-${modality}-${version}` },
+        { ignore: [404] },
+      ),
+    );
+    return response.found && response._source ? this.toStored(response._source) : null;
+  }
+
+  async create(model: StoredModel): Promise<boolean> {
+    try {
+      await this.backend.call('models', () =>
+        this.client.create<ModelDocument>({
+          index: this.backend.modelsIndex,
+          id: `model-${model.modality}-${model.version}`,
+          refresh: 'wait_for',
+          document: {
+            kind: 'model',
+            modality: model.modality,
+            version: model.version,
+            created_at: model.createdAt,
+            model: model.model,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 409) return false;
+      throw error;
+    }
+  }
+
+  async getActiveVersion(modality: Modality): Promise<number | null> {
+    const response = await this.backend.call('models', () =>
+      this.client.get<ModelDocument>(
+        { index: this.backend.modelsIndex, id: `active-${modality}` },
+        { ignore: [404] },
+      ),
+    );
+    return response.found && response._source ? response._source.version : null;
+  }
+
+  async setActiveVersion(modality: Modality, version: number): Promise<void> {
+    await this.backend.call('models', () =>
+      this.client.index<ModelDocument>({
+        index: this.backend.modelsIndex,
+        id: `active-${modality}`,
+        refresh: 'wait_for',
+        document: { kind: 'active', modality, version },
+      }),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import type { Modality } from './modality.js';
+
+/** What the token clause is "like": a stored item's own tokens, or tokens hashed from a vector. */
+export type LikeSource = { kind: 'item'; id: string } | { kind: 'tokens'; tokens: string[] };
+
+export interface TokenClause {
+  modality: Modality;
+  like: LikeSource;
+  boost: number;
+}
+
+/**
+ * `more_like_this` settings for LSH tokens. Elasticsearch's defaults (min_term_freq 2,
+ * min_doc_freq 5, max_query_terms 25) drop every token of an item (each occurs once) or the
+ * rarest, most telling ones, so the plan always states them.
+ */
+export interface MoreLikeThisSettings {
+  minTermFreq: number;
+  minDocFreq: number;
+  maxQueryTerms: number;
+  minimumShouldMatch: string;
+  /** Skip tokens held by more than this many items (they select nothing). */
+  maxDocFreq?: number;
+}
+
+/** A backend-neutral "items like this" query: token clauses OR-ed, text filter AND-ed. */
+export interface SimilarPlan {
+  clauses: TokenClause[];
+  /** Every word must match the title or the text (analysed full text); null for no filter. */
+  textFilter: string | null;
+  excludeIds: string[];
+  /** How many token-match candidates to return for exact re-ranking. */
+  candidates: number;
+  mlt: MoreLikeThisSettings;
+  /** Modalities whose vectors the candidates must carry back for re-ranking. */
+  vectorsFor: Modality[];
+}
+
+export const DEFAULT_MLT_SETTINGS: Omit<MoreLikeThisSettings, 'maxQueryTerms'> = {
+  minTermFreq: 1,
+  minDocFreq: 1,
+  minimumShouldMatch: '1',
+};

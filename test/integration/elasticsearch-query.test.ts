@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
+import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { DEFAULT_MLT_SETTINGS, type MoreLikeThisSettings, type SimilarPlan } from '../../src/search/query-plan.js';
+import { exactNeighbours, loadCollection, smallCollection } from '../support/fixtures.js';
+import { startGateway, type Gateway } from '../support/gateway-harness.js';
+import { SIMILAR, type SimilarData } from '../support/operations.js';
+
+// Elasticsearch specifics: the mapping keeps tokens whole, `similar` is one search request, and
+// each more_like_this setting we choose matters against the real server.
+describe('Elasticsearch mapping and more_like_this settings', () => {
+  let gateway: Gateway;
+  let backend: ElasticsearchBackend;
+  let items: SyntheticItem[];
+  const SUBSPACES = 32;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+    backend = gateway.backend as ElasticsearchBackend;
+    items = smallCollection();
+    // 32 subspaces (more tokens than MLT's default max_query_terms of 25), 40 clusters: most
+    // tokens are held by fewer than 5 items (MLT's default min_doc_freq).
+    await loadCollection(gateway, items, { subspaces: SUBSPACES, clusters: 40 });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('indexes an LSH token as one whole term', async () => {
+    const analyzed = await backend.client.indices.analyze({
+      index: backend.itemsAlias,
+      field: 'image_lsh',
+      text: '3-14',
+    });
+    expect(analyzed.tokens?.map((t) => t.token)).toEqual(['3-14']);
+    // The standard analyzer would have split it: that is what the mapping avoids.
+    const standard = await backend.client.indices.analyze({ analyzer: 'standard', text: '3-14' });
+    expect(standard.tokens?.map((t) => t.token)).toEqual(['3', '14']);
+  });
+
+  it('matches tokens exactly: neither half of "g-c" finds the item holding it', async () => {
+    const [item] = await backend.getItems([items[0]!.id]);
+    const token = item!.tokens.IMAGE![3]!;
+    const holders = async (value: string) => {
+      const response = await backend.client.search({
+        index: backend.itemsAlias,
+        query: { term: { image_lsh: value } },
+        _source: false,
+        size: 1000,
+      });
+      return response.hits.hits.map((h) => h._id);
+    };
+    expect(await holders(token)).toContain(items[0]!.id);
+    const [subspace, cluster] = token.split('-');
+    expect(await holders(subspace!)).toEqual([]);
+    expect(await holders(cluster!)).toEqual([]);
+  });
+
+  it('answers `similar` with one mget and exactly one search request holding one bool query', async () => {
+    gateway.calls.length = 0;
+    const response = await gateway.gql<SimilarData>(SIMILAR, {
+      id: items[1]!.id,
+      textFilter: items[1]!.title.split(' ')[0],
+      first: 5,
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.similar.hits.length).toBeGreaterThan(0);
+    expect(gateway.calls.filter((c) => c === 'similar')).toHaveLength(1);
+    expect(gateway.calls.filter((c) => c !== 'mget' && c !== 'similar')).toEqual([]);
+  });
+
+  /** Recall@10 of the token match alone (no exact re-ranking) under given MLT settings. */
+  async function tokenRecall(mlt: Partial<MoreLikeThisSettings>) {
+    let found = 0;
+    let hits = 0;
+    const queries = items.slice(0, 40);
+    for (const item of queries) {
+      const plan: SimilarPlan = {
+        clauses: [{ modality: 'IMAGE', like: { kind: 'item', id: item.id }, boost: 1 }],
+        textFilter: null,
+        excludeIds: [item.id],
+        candidates: 10,
+        mlt: { ...DEFAULT_MLT_SETTINGS, maxQueryTerms: SUBSPACES, ...mlt },
+        vectorsFor: [],
+      };
+      const candidates = await backend.executeSimilar(plan);
+      hits += candidates.length;
+      const exact = new Set(exactNeighbours(items, item.imageVector, (i) => i.imageVector, 10, item.id));
+      found += candidates.filter((c) => exact.has(c.item.id)).length;
+    }
+    return { recall: found / (queries.length * 10), hits };
+  }
+
+  it('needs min_term_freq 1: the default of 2 drops every token, so nothing matches', async () => {
+    const ours = await tokenRecall({});
+    const esDefault = await tokenRecall({ minTermFreq: 2 });
+    expect(ours.hits).toBe(400);
+    expect(esDefault.hits).toBe(0);
+  });
+
+  it('needs min_doc_freq 1: the default of 5 drops the rarest, most telling tokens', async () => {
+    const ours = await tokenRecall({});
+    const esDefault = await tokenRecall({ minDocFreq: 5 });
+    expect(esDefault.recall).toBeLessThan(ours.recall - 0.05);
+  });
+
+  it('needs max_query_terms ≥ tokens per item: the default of 25 loses recall', async () => {
+    const ours = await tokenRecall({});
+    const esDefault = await tokenRecall({ maxQueryTerms: 25 });
+    expect(esDefault.recall).toBeLessThan(ours.recall);
+  });
+});

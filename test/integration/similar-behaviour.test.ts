@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
+import { errorCode, startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import { exactNeighbours, loadCollection, smallCollection } from '../support/fixtures.js';
+import {
+  INGEST,
+  MODELS,
+  SIMILAR,
+  SIMILAR_TO_VECTOR,
+  type IngestData,
+  type SimilarData,
+} from '../support/operations.js';
+
+// One behaviour suite, run against both backends: they must give the same answers.
+describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s backend', (kind) => {
+  let gateway: Gateway;
+  let items: SyntheticItem[];
+  const byId = new Map<string, SyntheticItem>();
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: kind });
+    items = smallCollection();
+    for (const item of items) byId.set(item.id, item);
+    await loadCollection(gateway, items);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  const similar = (variables: Record<string, unknown>) => gateway.gql<SimilarData>(SIMILAR, variables);
+
+  it('never returns the query item and returns `first` hits, best first', async () => {
+    for (const item of items.slice(0, 20)) {
+      const response = await similar({ id: item.id, first: 10 });
+      expect(response.errors).toBeUndefined();
+      const hits = response.data!.similar.hits;
+      expect(hits).toHaveLength(10);
+      expect(hits.map((h) => h.item.id)).not.toContain(item.id);
+      const scores = hits.map((h) => h.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    }
+  });
+
+  it('finds items of the query item’s own cluster on clustered data', async () => {
+    let same = 0;
+    let total = 0;
+    for (const item of items.slice(0, 30)) {
+      const response = await similar({ id: item.id, first: 10 });
+      for (const hit of response.data!.similar.hits) {
+        total++;
+        const other = byId.get(hit.item.id)!;
+        if (other.topic === item.topic && other.subtopic === item.subtopic) same++;
+      }
+    }
+    expect(same / total).toBeGreaterThan(0.9);
+  });
+
+  it('reaches high recall@10 against exact cosine neighbours of both modalities', async () => {
+    let found = 0;
+    const queries = items.slice(0, 30);
+    for (const item of queries) {
+      const response = await similar({ id: item.id, first: 10, modalities: ['IMAGE'] });
+      const exact = exactNeighbours(items, item.imageVector, (i) => i.imageVector, 10, item.id);
+      const got = new Set(response.data!.similar.hits.map((h) => h.item.id));
+      found += exact.filter((id) => got.has(id)).length;
+    }
+    expect(found / (queries.length * 10)).toBeGreaterThan(0.9);
+  });
+
+  it('keeps only hits that match every word of textFilter, in title or text', async () => {
+    const item = items[0]!;
+    // One word of the topic's title and one from the text of some item of the same topic.
+    const topicWord = item.title.split(' ')[0]!;
+    const textWord = item.text.split(' ').find((w) => w.length > 4) ?? item.text.split(' ')[0]!;
+    const response = await similar({ id: item.id, textFilter: `${topicWord.toUpperCase()} ${textWord}`, first: 20 });
+    expect(response.errors).toBeUndefined();
+    const hits = response.data!.similar.hits;
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      const words = `${hit.item.title} ${hit.item.text}`.toLowerCase().split(/\s+/);
+      expect(words).toContain(topicWord.toLowerCase());
+      expect(words).toContain(textWord.toLowerCase());
+    }
+  });
+
+  it('uses only the requested modality: IMAGE ignores text tokens', async () => {
+    // A hybrid item: the image of one sub-topic, the text vector of an unrelated topic.
+    const imageSource = items.find((i) => i.topic === 0)!;
+    const textSource = items.find((i) => i.topic === 3)!;
+    const hybrid = {
+      id: 'hybrid',
+      title: 'hybrid',
+      imageVector: imageSource.imageVector,
+      textVector: textSource.textVector,
+    };
+    const ingest = await gateway.gql<IngestData>(INGEST, { items: [hybrid] });
+    expect(ingest.data?.ingestItems.indexed).toBe(1);
+    const topicsOf = async (modalities: string[]) => {
+      const response = await similar({ id: 'hybrid', modalities, first: 10 });
+      expect(response.errors).toBeUndefined();
+      return response.data!.similar.hits.map((h) => byId.get(h.item.id)?.topic);
+    };
+    expect(await topicsOf(['IMAGE'])).toEqual(Array(10).fill(0));
+    expect(await topicsOf(['TEXT'])).toEqual(Array(10).fill(3));
+  });
+
+  it('similarToVector finds the item whose vector it is, first, with score ≈ 1', async () => {
+    const item = items[5]!;
+    const response = await gateway.gql<{ similarToVector: SimilarData['similar'] }>(SIMILAR_TO_VECTOR, {
+      modality: 'TEXT',
+      vector: item.textVector,
+      first: 5,
+    });
+    expect(response.errors).toBeUndefined();
+    const [top] = response.data!.similarToVector.hits;
+    expect(top?.item.id).toBe(item.id);
+    expect(top?.score).toBeCloseTo(1, 4);
+  });
+
+  it('answers bad requests with actionable error codes', async () => {
+    expect(errorCode(await similar({ id: 'no-such-item' }))).toBe('NOT_FOUND');
+    expect(errorCode(await similar({ id: items[0]!.id, first: 0 }))).toBe('BAD_USER_INPUT');
+    const wrongLength = await gateway.gql(SIMILAR_TO_VECTOR, { modality: 'IMAGE', vector: [1, 2, 3] });
+    expect(errorCode(wrongLength)).toBe('DIMENSION_MISMATCH');
+    expect(wrongLength.errors?.[0]?.message).toMatch(/32/);
+  });
+
+  it('lists the trained models, one active per modality', async () => {
+    const response = await gateway.gql<{ lshModels: { modality: string; active: boolean; dim: number }[] }>(MODELS);
+    const models = response.data!.lshModels;
+    expect(models.filter((m) => m.active).map((m) => m.modality).sort()).toEqual(['IMAGE', 'TEXT']);
+    expect(models.find((m) => m.modality === 'IMAGE')?.dim).toBe(32);
+  });
+});
