@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const boolean = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Every setting comes from the environment and is checked once, at start-up. */
 const ConfigSchema = z.object({

@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     console.log(`Loaded ${count} demo items and trained the IMAGE and TEXT models.`);
   }
 
-  const app = await createApp({ services, metrics, graphiqlTabs: await buildGraphiqlTabs(backend) });
+  const app = await createApp({
+    services,
+    metrics,
+    graphiqlTabs: await buildGraphiqlTabs(backend),
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -34,7 +34,24 @@ export const DEFAULT_SYNTHETIC: Omit<SyntheticOptions, 'count'> = {
   noise: 0.6,
 };
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'te', 'su', 'no', 've', 'di', 'pa', 'zu', 'he', 'qi', 'bo', 'ny', 'xe'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ra',
+  'te',
+  'su',
+  'no',
+  've',
+  'di',
+  'pa',
+  'zu',
+  'he',
+  'qi',
+  'bo',
+  'ny',
+  'xe',
+];
 const COMMON = ['with', 'and', 'the', 'new', 'classic', 'small', 'large', 'bright', 'soft', 'set'];
 
 function word(random: () => number, syllables: number): string {
@@ -77,7 +94,9 @@ export function topicVocabularies(seed: number, topics: number): string[][] {
  * and titles and texts draw from the topic's vocabulary (the topic name is always in the title,
  * so filtering on it keeps about 1/topics of the items).
  */
-export function generateSyntheticItems(options: Partial<SyntheticOptions> & { count: number }): SyntheticItem[] {
+export function generateSyntheticItems(
+  options: Partial<SyntheticOptions> & { count: number },
+): SyntheticItem[] {
   const o = { ...DEFAULT_SYNTHETIC, ...options };
   const random = createRandom(o.seed);
   const vocab = topicVocabularies(o.seed, o.topics);
@@ -97,8 +116,12 @@ export function generateSyntheticItems(options: Partial<SyntheticOptions> & { co
     const centre = centres[topic]!;
     const sub = centre.subtopics[subtopic]!;
     const words = vocab[topic]!;
-    const imageVector = centre.image.map((c, d) => c + sub.image[d]! + gaussian(random) * o.noise * 0.7);
-    const textVector = centre.text.map((c, d) => c + sub.text[d]! + gaussian(random) * o.noise * 0.7);
+    const imageVector = centre.image.map(
+      (c, d) => c + sub.image[d]! + gaussian(random) * o.noise * 0.7,
+    );
+    const textVector = centre.text.map(
+      (c, d) => c + sub.text[d]! + gaussian(random) * o.noise * 0.7,
+    );
     const title = `${words[0]} ${pick(random, words.slice(1))} ${subtopic}`;
     const textWords = Array.from({ length: 10 }, () =>
       random() < 0.7 ? pick(random, words.slice(1)) : pick(random, COMMON),

@@ -2,7 +2,10 @@ import type { ActiveModel } from '../lsh/registry/model-registry.js';
 import type { Modality } from '../search/modality.js';
 
 /** Hashes many vectors of one modality in one pass over a flat buffer. */
-export function hashVectors(active: ActiveModel, vectors: readonly (readonly number[])[]): string[][] {
+export function hashVectors(
+  active: ActiveModel,
+  vectors: readonly (readonly number[])[],
+): string[][] {
   const { dim } = active.model;
   const flat = new Float32Array(vectors.length * dim);
   vectors.forEach((v, i) => flat.set(v, i * dim));

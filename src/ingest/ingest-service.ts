@@ -4,7 +4,13 @@ import type { SearchBackend } from '../search/backend.js';
 import { MODALITIES, type Modality } from '../search/modality.js';
 import type { StoredItem } from '../search/stored-item.js';
 import { hashItems } from './hash-items.js';
-import { DEFAULT_ITEM_LIMITS, type ItemInput, type ItemLimits, toStoredItem, vectorOf } from './item-input.js';
+import {
+  DEFAULT_ITEM_LIMITS,
+  type ItemInput,
+  type ItemLimits,
+  toStoredItem,
+  vectorOf,
+} from './item-input.js';
 
 export interface IngestFailure {
   id: string;
@@ -36,7 +42,10 @@ export class IngestService {
   ) {}
 
   /** The length vectors of a modality must have: the active model's, else the stored one's. */
-  private async dimensionOf(modality: Modality, modelDim: number | undefined): Promise<number | null> {
+  private async dimensionOf(
+    modality: Modality,
+    modelDim: number | undefined,
+  ): Promise<number | null> {
     if (modelDim !== undefined) return modelDim;
     const known = this.knownDimensions.get(modality);
     if (known !== undefined) return known;
@@ -73,13 +82,18 @@ export class IngestService {
         failed.push({
           id,
           code: ErrorCode.BAD_USER_INPUT,
-          message: 'The id appears more than once in this batch; only its first occurrence was kept.',
+          message:
+            'The id appears more than once in this batch; only its first occurrence was kept.',
         });
         continue;
       }
       seen.add(id);
       try {
-        const item = toStoredItem(input, dimensions, this.options.itemLimits ?? DEFAULT_ITEM_LIMITS);
+        const item = toStoredItem(
+          input,
+          dimensions,
+          this.options.itemLimits ?? DEFAULT_ITEM_LIMITS,
+        );
         // With no model and nothing stored yet, the first vector of the batch sets the length.
         for (const m of MODALITIES) {
           const vector = vectorOf(input, m);
@@ -111,7 +125,10 @@ export class IngestService {
 
   async delete(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) {
-      throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'No ids given: send at least one id to delete.');
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        'No ids given: send at least one id to delete.',
+      );
     }
     if (ids.length > this.options.maxBatchSize) {
       throw new LshqlError(

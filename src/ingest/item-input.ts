@@ -28,7 +28,10 @@ export const DEFAULT_ITEM_LIMITS: ItemLimits = {
   maxVectorLength: 4096,
 };
 
-export function vectorOf(input: ItemInput, modality: Modality): readonly number[] | null | undefined {
+export function vectorOf(
+  input: ItemInput,
+  modality: Modality,
+): readonly number[] | null | undefined {
   return modality === 'IMAGE' ? input.imageVector : input.textVector;
 }
 
@@ -53,7 +56,10 @@ export function checkVector(
   for (let i = 0; i < vector.length; i++) {
     const value = vector[i];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      fail(ErrorCode.BAD_USER_INPUT, `The ${modality} vector has a non-finite value at index ${i}.`);
+      fail(
+        ErrorCode.BAD_USER_INPUT,
+        `The ${modality} vector has a non-finite value at index ${i}.`,
+      );
     }
   }
   if (expected !== null && vector.length !== expected) {
@@ -83,12 +89,14 @@ export function toStoredItem(
   limits: ItemLimits = DEFAULT_ITEM_LIMITS,
 ): StoredItem {
   const id = input.id;
-  if (typeof id !== 'string' || id.trim() === '') fail(ErrorCode.BAD_USER_INPUT, 'The id is empty.');
+  if (typeof id !== 'string' || id.trim() === '')
+    fail(ErrorCode.BAD_USER_INPUT, 'The id is empty.');
   if (Buffer.byteLength(id, 'utf8') > limits.maxIdBytes) {
     fail(ErrorCode.BAD_USER_INPUT, `The id is longer than ${limits.maxIdBytes} bytes.`);
   }
   const tags = input.tags ?? [];
-  if (tags.length > limits.maxTags) fail(ErrorCode.BAD_USER_INPUT, `At most ${limits.maxTags} tags.`);
+  if (tags.length > limits.maxTags)
+    fail(ErrorCode.BAD_USER_INPUT, `At most ${limits.maxTags} tags.`);
   for (const tag of tags) {
     if (typeof tag !== 'string' || tag.length === 0 || tag.length > limits.maxTagLength) {
       fail(ErrorCode.BAD_USER_INPUT, `Each tag must have 1 to ${limits.maxTagLength} characters.`);

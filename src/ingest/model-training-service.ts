@@ -88,7 +88,11 @@ export class ModelTrainingService {
           `Training needs at least 2 stored ${modality} vectors; ${count} found.`,
         );
       }
-      const subspaces = positiveInt(request.subspaces, 'subspaces', Math.min(this.defaults.subspaces, dim));
+      const subspaces = positiveInt(
+        request.subspaces,
+        'subspaces',
+        Math.min(this.defaults.subspaces, dim),
+      );
       if (subspaces > dim) {
         throw new LshqlError(
           ErrorCode.BAD_USER_INPUT,
@@ -131,7 +135,9 @@ export class ModelTrainingService {
     const sample = new Float32Array(size * dim);
     const random = createRandom(this.defaults.seed);
     let seen = 0;
-    for await (const rows of this.backend.scanVectors(modality, { batchSize: this.defaults.batchSize })) {
+    for await (const rows of this.backend.scanVectors(modality, {
+      batchSize: this.defaults.batchSize,
+    })) {
       for (const row of rows) {
         if (row.vector.length !== dim) continue;
         // Reservoir sampling: every stored vector has the same chance to be in the sample.
@@ -146,7 +152,10 @@ export class ModelTrainingService {
   }
 
   /** Re-hashes stored items not hashed by the active version; returns how many were updated. */
-  async rehash(modality: Modality, onProgress?: (progress: TrainingProgress) => void): Promise<number> {
+  async rehash(
+    modality: Modality,
+    onProgress?: (progress: TrainingProgress) => void,
+  ): Promise<number> {
     const active = await this.registry.requireActive(modality);
     let done = 0;
     for await (const rows of this.backend.scanVectors(modality, {

@@ -31,7 +31,9 @@ export class LshHasher {
     for (let g = 0; g < subspaces; g++) {
       const expected = clusters * (bounds[g + 1]! - bounds[g]!);
       if (centroids[g]!.length !== expected) {
-        throw new RangeError(`subspace ${g} has ${centroids[g]!.length} centroid values, expected ${expected}`);
+        throw new RangeError(
+          `subspace ${g} has ${centroids[g]!.length} centroid values, expected ${expected}`,
+        );
       }
     }
     if (rotation && rotation.length !== dim * dim) {

@@ -6,4 +6,8 @@ export { l2NormalizeInto, dot, cosineSimilarity, squaredL2 } from './vector-math
 export { randomOrthogonalMatrix, rotateInto } from './rotation.js';
 export { trainLshModel, validateLshParams, kmeansPlusPlus } from './train.js';
 export { LshHasher } from './hash.js';
-export { serializeModel, deserializeModel, type SerializedLshModel } from './model-serialization.js';
+export {
+  serializeModel,
+  deserializeModel,
+  type SerializedLshModel,
+} from './model-serialization.js';

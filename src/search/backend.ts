@@ -56,7 +56,10 @@ export interface SearchBackend {
   init(): Promise<void>;
   isReady(): Promise<boolean>;
   /** Items in the order of `ids`, null where unknown. Vectors only when asked for. */
-  getItems(ids: readonly string[], options?: { withVectors?: boolean }): Promise<(StoredItem | null)[]>;
+  getItems(
+    ids: readonly string[],
+    options?: { withVectors?: boolean },
+  ): Promise<(StoredItem | null)[]>;
   /** Creates or replaces items by id. */
   putItems(items: readonly StoredItem[]): Promise<ItemWriteResult[]>;
   /** Returns how many of `ids` existed. */

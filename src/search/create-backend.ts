@@ -15,9 +15,13 @@ export function createBackend(
       requestTimeoutMs: config.LSHQL_ES_TIMEOUT_MS,
       maxRetries: config.LSHQL_ES_MAX_RETRIES,
       refresh:
-        config.LSHQL_INGEST_REFRESH === 'wait_for' ? 'wait_for' : config.LSHQL_INGEST_REFRESH === 'true',
+        config.LSHQL_INGEST_REFRESH === 'wait_for'
+          ? 'wait_for'
+          : config.LSHQL_INGEST_REFRESH === 'true',
       ...(onRequest ? { onRequest } : {}),
     });
   }
-  return new EmbeddedBackend(config.LSHQL_EMBEDDED_FILE ? { file: config.LSHQL_EMBEDDED_FILE } : {});
+  return new EmbeddedBackend(
+    config.LSHQL_EMBEDDED_FILE ? { file: config.LSHQL_EMBEDDED_FILE } : {},
+  );
 }

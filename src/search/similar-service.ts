@@ -4,7 +4,12 @@ import type { ModelRegistry } from '../lsh/registry/model-registry.js';
 import { checkVector, DEFAULT_ITEM_LIMITS } from '../ingest/item-input.js';
 import type { Candidate, SearchBackend } from './backend.js';
 import type { Modality } from './modality.js';
-import { DEFAULT_MLT_SETTINGS, type MoreLikeThisSettings, type SimilarPlan, type TokenClause } from './query-plan.js';
+import {
+  DEFAULT_MLT_SETTINGS,
+  type MoreLikeThisSettings,
+  type SimilarPlan,
+  type TokenClause,
+} from './query-plan.js';
 import type { ItemView } from './stored-item.js';
 
 export interface SimilarHitResult {
@@ -105,9 +110,13 @@ export class SimilarService {
     const textFilter = this.checkTextFilter(request.textFilter);
     const [item] = await this.backend.getItems([request.id], { withVectors: true });
     if (!item) {
-      throw new LshqlError(ErrorCode.NOT_FOUND, `No item has id "${request.id}".`, { id: request.id });
+      throw new LshqlError(ErrorCode.NOT_FOUND, `No item has id "${request.id}".`, {
+        id: request.id,
+      });
     }
-    const modalities = request.modalities?.length ? [...new Set(request.modalities)] : item.modalities;
+    const modalities = request.modalities?.length
+      ? [...new Set(request.modalities)]
+      : item.modalities;
     if (modalities.length === 0) {
       throw new LshqlError(
         ErrorCode.BAD_USER_INPUT,

@@ -5,9 +5,12 @@ function digest(value: string): Buffer {
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-export function presentedKey(headers: Record<string, string | string[] | undefined>): string | null {
+export function presentedKey(
+  headers: Record<string, string | string[] | undefined>,
+): string | null {
   const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  if (typeof auth === 'string' && auth.toLowerCase().startsWith('bearer '))
+    return auth.slice(7).trim();
   const header = headers['x-api-key'];
   return typeof header === 'string' ? header : null;
 }

@@ -49,6 +49,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   const apollo = new ApolloServer<GraphqlContext>({
     schema: buildSchema(),
+    logger: app.log,
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,

@@ -49,7 +49,13 @@ export async function buildGraphiqlTabs(backend: SearchBackend): Promise<Graphiq
       query: INGEST,
       variables: json({
         items: [
-          { id: 'my-item-1', title: 'A new item', text: 'Its description', tags: ['example'], imageVector: vector },
+          {
+            id: 'my-item-1',
+            title: 'A new item',
+            text: 'Its description',
+            tags: ['example'],
+            imageVector: vector,
+          },
         ],
       }),
     },

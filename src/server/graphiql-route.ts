@@ -3,7 +3,7 @@
 // hashed JS/CSS/worker assets are served from /graphiql/assets/. A strict Content-Security-
 // Policy ('self' only) on the page guarantees that nothing is loaded from a CDN.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -73,7 +73,7 @@ function contentSecurityPolicy(endpoint: string): string {
     "img-src 'self' data:",
     "font-src 'self' data:",
     `connect-src 'self'${endpointOrigin ? ` ${endpointOrigin}` : ''}`,
-    "worker-src 'self' blob:",
+    "worker-src 'self'", // Monaco workers are same-origin module files
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
@@ -97,25 +97,29 @@ export async function registerGraphiql(
   });
   const csp = contentSecurityPolicy(options.endpoint);
 
-  // Rendered lazily and cached once the build exists, so building after start-up works.
-  let page: string | undefined;
+  // Rendered on demand and cached per index.html mtime: building (or rebuilding) the assets
+  // while the server runs is picked up without a restart.
+  let cached: { mtimeMs: number; html: string } | undefined;
   const renderPage = async (): Promise<string | undefined> => {
-    if (page !== undefined) return page;
     let html: string;
+    let mtimeMs: number;
     try {
+      mtimeMs = (await stat(indexFile)).mtimeMs;
+      if (cached?.mtimeMs === mtimeMs) return cached.html;
       html = await readFile(indexFile, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
     // Function replacers: `$` sequences in the config must not be treated as patterns.
-    page = CONFIG_SCRIPT.test(html)
+    html = CONFIG_SCRIPT.test(html)
       ? html.replace(CONFIG_SCRIPT, (_m, open: string, close: string) => open + config + close)
       : html.replace(
           /<\/head>/i,
           () => `<script id="lshql-config" type="application/json">${config}</script></head>`,
         );
-    return page;
+    cached = { mtimeMs, html };
+    return html;
   };
 
   const sendPage = async (reply: FastifyReply): Promise<FastifyReply> => {
@@ -139,11 +143,10 @@ export async function registerGraphiql(
       .send(html);
   };
 
-  const routeOptions = { schema: { hide: true } };
-  app.get(ROUTE, routeOptions, async (_request, reply) => sendPage(reply));
-  app.get(`${ROUTE}/index.html`, routeOptions, async (_request, reply) => sendPage(reply));
+  app.get(ROUTE, async (_request, reply) => sendPage(reply));
+  app.get(`${ROUTE}/index.html`, async (_request, reply) => sendPage(reply));
   try {
-    app.get(`${ROUTE}/`, routeOptions, async (_request, reply) => sendPage(reply));
+    app.get(`${ROUTE}/`, async (_request, reply) => sendPage(reply));
   } catch (error) {
     // With the router's `ignoreTrailingSlash`, `/graphiql` already answers `/graphiql/`.
     if ((error as { code?: string }).code !== 'FST_ERR_DUPLICATED_ROUTE') throw error;

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import { DEFAULT_MLT_SETTINGS, type MoreLikeThisSettings, type SimilarPlan } from '../../src/search/query-plan.js';
+import type { StoredItem } from '../../src/search/stored-item.js';
+import {
+  DEFAULT_MLT_SETTINGS,
+  type MoreLikeThisSettings,
+  type SimilarPlan,
+} from '../../src/search/query-plan.js';
 import { exactNeighbours, loadCollection, smallCollection } from '../support/fixtures.js';
 import { startGateway, type Gateway } from '../support/gateway-harness.js';
 import { SIMILAR, type SimilarData } from '../support/operations.js';
@@ -18,8 +23,7 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
     gateway = await startGateway({ backend: 'elasticsearch' });
     backend = gateway.backend as ElasticsearchBackend;
     items = smallCollection();
-    // 32 subspaces (more tokens than MLT's default max_query_terms of 25), 40 clusters: most
-    // tokens are held by fewer than 5 items (MLT's default min_doc_freq).
+    // 32 subspaces: more tokens per item than MLT's default max_query_terms of 25.
     await loadCollection(gateway, items, { subspaces: SUBSPACES, clusters: 40 });
   });
   afterAll(async () => {
@@ -73,7 +77,7 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
   async function tokenRecall(mlt: Partial<MoreLikeThisSettings>) {
     let found = 0;
     let hits = 0;
-    const queries = items.slice(0, 40);
+    const queries = items.slice(0, 120);
     for (const item of queries) {
       const plan: SimilarPlan = {
         clauses: [{ modality: 'IMAGE', like: { kind: 'item', id: item.id }, boost: 1 }],
@@ -85,7 +89,9 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
       };
       const candidates = await backend.executeSimilar(plan);
       hits += candidates.length;
-      const exact = new Set(exactNeighbours(items, item.imageVector, (i) => i.imageVector, 10, item.id));
+      const exact = new Set(
+        exactNeighbours(items, item.imageVector, (i) => i.imageVector, 10, item.id),
+      );
       found += candidates.filter((c) => exact.has(c.item.id)).length;
     }
     return { recall: found / (queries.length * 10), hits };
@@ -94,19 +100,80 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
   it('needs min_term_freq 1: the default of 2 drops every token, so nothing matches', async () => {
     const ours = await tokenRecall({});
     const esDefault = await tokenRecall({ minTermFreq: 2 });
-    expect(ours.hits).toBe(400);
+    expect(ours.hits).toBe(1200);
     expect(esDefault.hits).toBe(0);
-  });
-
-  it('needs min_doc_freq 1: the default of 5 drops the rarest, most telling tokens', async () => {
-    const ours = await tokenRecall({});
-    const esDefault = await tokenRecall({ minDocFreq: 5 });
-    expect(esDefault.recall).toBeLessThan(ours.recall - 0.05);
   });
 
   it('needs max_query_terms ≥ tokens per item: the default of 25 loses recall', async () => {
     const ours = await tokenRecall({});
     const esDefault = await tokenRecall({ maxQueryTerms: 25 });
     expect(esDefault.recall).toBeLessThan(ours.recall);
+  });
+});
+
+// The same settings on hand-made tokens, where the expected answer is known exactly.
+describe('more_like_this settings on hand-made LSH tokens', () => {
+  let gateway: Gateway;
+  let backend: ElasticsearchBackend;
+  const tokens = (from: number, to: number, cluster: number) =>
+    Array.from({ length: to - from }, (_, i) => `${from + i}-${cluster}`);
+  const item = (id: string, imageTokens: string[]): StoredItem => ({
+    id,
+    title: null,
+    text: null,
+    tags: [],
+    modalities: ['IMAGE'],
+    vectors: { IMAGE: [1, 0] },
+    tokens: { IMAGE: imageTokens },
+    modelVersions: { IMAGE: 1 },
+  });
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+    backend = gateway.backend as ElasticsearchBackend;
+    await backend.putItems([
+      // Three near-copies holding rare tokens (cluster 9 of subspaces 0..31): df = 3.
+      item('rare-0', tokens(0, 32, 9)),
+      item('rare-1', tokens(0, 32, 9)),
+      item('rare-2', tokens(0, 32, 9)),
+      // An item sharing only subspaces 25..31 with the query, where tokens are common (df 21).
+      item('tail', [...tokens(0, 25, 7), ...tokens(25, 32, 1)]),
+      ...Array.from({ length: 20 }, (_, n) =>
+        item(`filler-${n}`, [...tokens(0, 25, 2), ...tokens(25, 32, 1)]),
+      ),
+    ]);
+    await backend.refresh();
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  const like = async (tokensOfQuery: string[], mlt: Partial<MoreLikeThisSettings>) => {
+    const candidates = await backend.executeSimilar({
+      clauses: [{ modality: 'IMAGE', like: { kind: 'tokens', tokens: tokensOfQuery }, boost: 1 }],
+      textFilter: null,
+      excludeIds: [],
+      candidates: 50,
+      mlt: { ...DEFAULT_MLT_SETTINGS, maxQueryTerms: 32, ...mlt },
+      vectorsFor: [],
+    });
+    return candidates.map((c) => c.item.id);
+  };
+
+  it('min_doc_freq 5 (the default) finds nothing for tokens only 3 near-copies hold', async () => {
+    expect((await like(tokens(0, 32, 9), {})).sort()).toEqual(['rare-0', 'rare-1', 'rare-2']);
+    expect(await like(tokens(0, 32, 9), { minDocFreq: 5 })).toEqual([]);
+  });
+
+  it('min_term_freq 2 (the default) drops tokens that occur once per item: nothing matches', async () => {
+    expect(await like(tokens(0, 32, 9), { minTermFreq: 2 })).toEqual([]);
+  });
+
+  it('max_query_terms 25 (the default) keeps the 25 rarest of 32 tokens and loses the rest', async () => {
+    // Subspaces 0..24: rare tokens of the near-copies; 25..31: common ones "tail" shares.
+    const query = [...tokens(0, 25, 9), ...tokens(25, 32, 1)];
+    expect(await like(query, {})).toContain('tail');
+    const truncated = await like(query, { maxQueryTerms: 25 });
+    expect(truncated.sort()).toEqual(['rare-0', 'rare-1', 'rare-2']);
   });
 });

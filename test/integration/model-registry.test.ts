@@ -24,13 +24,21 @@ describe('model registry shared by two gateway instances', () => {
     // The second instance looks before any model exists, so its cache holds "none".
     expect(await second.services.registry.active('IMAGE')).toBeNull();
 
-    const load = await first.gql<IngestData>(INGEST, { items: items.slice(0, 200).map(toItemInput) });
+    const load = await first.gql<IngestData>(INGEST, {
+      items: items.slice(0, 200).map(toItemInput),
+    });
     expect(load.data?.ingestItems.indexed).toBe(200);
-    const trained = await first.gql<TrainData>(TRAIN, { modality: 'IMAGE', subspaces: 8, clusters: 16 });
+    const trained = await first.gql<TrainData>(TRAIN, {
+      modality: 'IMAGE',
+      subspaces: 8,
+      clusters: 16,
+    });
     expect(trained.errors).toBeUndefined();
     const version = trained.data!.trainModel.version;
 
-    const ingested = await second.gql<IngestData>(INGEST, { items: items.slice(200, 210).map(toItemInput) });
+    const ingested = await second.gql<IngestData>(INGEST, {
+      items: items.slice(200, 210).map(toItemInput),
+    });
     expect(ingested.data?.ingestItems.indexed).toBe(10);
     const [stored] = await second.backend.getItems([items[200]!.id]);
     expect(stored?.modelVersions.IMAGE).toBe(version);
@@ -45,19 +53,24 @@ describe('model registry shared by two gateway instances', () => {
   });
 
   it('stores the next version when retrained, keeping one active per modality', async () => {
-    const again = await second.gql<TrainData>(TRAIN, { modality: 'IMAGE', subspaces: 4, clusters: 8 });
+    const again = await second.gql<TrainData>(TRAIN, {
+      modality: 'IMAGE',
+      subspaces: 4,
+      clusters: 8,
+    });
     expect(again.errors).toBeUndefined();
     expect(again.data!.trainModel.version).toBe(2);
-    const models = await first.gql<{ lshModels: { version: number; active: boolean; subspaces: number }[] }>(
-      MODELS,
-      { modality: 'IMAGE' },
-    );
+    const models = await first.gql<{
+      lshModels: { version: number; active: boolean; subspaces: number }[];
+    }>(MODELS, { modality: 'IMAGE' });
     expect(models.data?.lshModels.map((m) => [m.version, m.active])).toEqual([
       [2, true],
       [1, false],
     ]);
     // Every stored item was re-hashed with version 2 before trainModel returned.
     const stored = await first.backend.getItems(items.slice(0, 210).map((i) => i.id));
-    expect(stored.every((s) => s?.modelVersions.IMAGE === 2 && s.tokens.IMAGE?.length === 4)).toBe(true);
+    expect(stored.every((s) => s?.modelVersions.IMAGE === 2 && s.tokens.IMAGE?.length === 4)).toBe(
+      true,
+    );
   });
 });

@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toItemInput } from '../../src/demo/synthetic-items.js';
-import { errorCode, startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import {
+  errorCode,
+  startGateway,
+  type BackendKind,
+  type Gateway,
+} from '../support/gateway-harness.js';
 import { smallCollection } from '../support/fixtures.js';
-import { DELETE, INGEST, SIMILAR, TRAIN, type IngestData, type TrainData } from '../support/operations.js';
+import {
+  DELETE,
+  INGEST,
+  SIMILAR,
+  TRAIN,
+  type IngestData,
+  type TrainData,
+} from '../support/operations.js';
 
 describe.each<BackendKind>(['elasticsearch', 'embedded'])('mutations on the %s backend', (kind) => {
   let gateway: Gateway;
@@ -22,10 +34,21 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('mutations on the %s b
     expect(response.data?.ingestItems).toEqual({ indexed: 100, failed: [] });
     expect(errorCode(await gateway.gql(SIMILAR, { id: items[0]!.id }))).toBe('MODEL_NOT_TRAINED');
 
-    const trained = await gateway.gql<TrainData>(TRAIN, { modality: 'IMAGE', subspaces: 8, clusters: 10 });
-    expect(trained.data?.trainModel).toMatchObject({ version: 1, dim: 32, active: true, trainedOn: 100 });
+    const trained = await gateway.gql<TrainData>(TRAIN, {
+      modality: 'IMAGE',
+      subspaces: 8,
+      clusters: 10,
+    });
+    expect(trained.data?.trainModel).toMatchObject({
+      version: 1,
+      dim: 32,
+      active: true,
+      trainedOn: 100,
+    });
     const stored = await gateway.backend.getItems(items.slice(0, 100).map((i) => i.id));
-    expect(stored.every((s) => s?.tokens.IMAGE?.length === 8 && s.modelVersions.IMAGE === 1)).toBe(true);
+    expect(stored.every((s) => s?.tokens.IMAGE?.length === 8 && s.modelVersions.IMAGE === 1)).toBe(
+      true,
+    );
     // TEXT has no model yet: those tokens stay absent.
     expect(stored[0]?.tokens.TEXT).toBeUndefined();
   });
@@ -73,7 +96,9 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('mutations on the %s b
 
   it('rejects an empty or oversized batch as a whole', async () => {
     expect(errorCode(await ingest([]))).toBe('BAD_USER_INPUT');
-    const tooMany = Array.from({ length: gateway.config.LSHQL_MAX_BATCH + 1 }, (_, i) => ({ id: `x${i}` }));
+    const tooMany = Array.from({ length: gateway.config.LSHQL_MAX_BATCH + 1 }, (_, i) => ({
+      id: `x${i}`,
+    }));
     const response = await ingest(tooMany);
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(response.errors?.[0]?.message).toMatch(/at most 1000/);

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
-import { errorCode, startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import {
+  errorCode,
+  startGateway,
+  type BackendKind,
+  type Gateway,
+} from '../support/gateway-harness.js';
 import { exactNeighbours, loadCollection, smallCollection } from '../support/fixtures.js';
 import {
   INGEST,
@@ -27,7 +32,8 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
     await gateway?.close();
   });
 
-  const similar = (variables: Record<string, unknown>) => gateway.gql<SimilarData>(SIMILAR, variables);
+  const similar = (variables: Record<string, unknown>) =>
+    gateway.gql<SimilarData>(SIMILAR, variables);
 
   it('never returns the query item and returns `first` hits, best first', async () => {
     for (const item of items.slice(0, 20)) {
@@ -72,7 +78,11 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
     // One word of the topic's title and one from the text of some item of the same topic.
     const topicWord = item.title.split(' ')[0]!;
     const textWord = item.text.split(' ').find((w) => w.length > 4) ?? item.text.split(' ')[0]!;
-    const response = await similar({ id: item.id, textFilter: `${topicWord.toUpperCase()} ${textWord}`, first: 20 });
+    const response = await similar({
+      id: item.id,
+      textFilter: `${topicWord.toUpperCase()} ${textWord}`,
+      first: 20,
+    });
     expect(response.errors).toBeUndefined();
     const hits = response.data!.similar.hits;
     expect(hits.length).toBeGreaterThan(0);
@@ -106,11 +116,14 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
 
   it('similarToVector finds the item whose vector it is, first, with score ≈ 1', async () => {
     const item = items[5]!;
-    const response = await gateway.gql<{ similarToVector: SimilarData['similar'] }>(SIMILAR_TO_VECTOR, {
-      modality: 'TEXT',
-      vector: item.textVector,
-      first: 5,
-    });
+    const response = await gateway.gql<{ similarToVector: SimilarData['similar'] }>(
+      SIMILAR_TO_VECTOR,
+      {
+        modality: 'TEXT',
+        vector: item.textVector,
+        first: 5,
+      },
+    );
     expect(response.errors).toBeUndefined();
     const [top] = response.data!.similarToVector.hits;
     expect(top?.item.id).toBe(item.id);
@@ -120,15 +133,25 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
   it('answers bad requests with actionable error codes', async () => {
     expect(errorCode(await similar({ id: 'no-such-item' }))).toBe('NOT_FOUND');
     expect(errorCode(await similar({ id: items[0]!.id, first: 0 }))).toBe('BAD_USER_INPUT');
-    const wrongLength = await gateway.gql(SIMILAR_TO_VECTOR, { modality: 'IMAGE', vector: [1, 2, 3] });
+    const wrongLength = await gateway.gql(SIMILAR_TO_VECTOR, {
+      modality: 'IMAGE',
+      vector: [1, 2, 3],
+    });
     expect(errorCode(wrongLength)).toBe('DIMENSION_MISMATCH');
     expect(wrongLength.errors?.[0]?.message).toMatch(/32/);
   });
 
   it('lists the trained models, one active per modality', async () => {
-    const response = await gateway.gql<{ lshModels: { modality: string; active: boolean; dim: number }[] }>(MODELS);
+    const response = await gateway.gql<{
+      lshModels: { modality: string; active: boolean; dim: number }[];
+    }>(MODELS);
     const models = response.data!.lshModels;
-    expect(models.filter((m) => m.active).map((m) => m.modality).sort()).toEqual(['IMAGE', 'TEXT']);
+    expect(
+      models
+        .filter((m) => m.active)
+        .map((m) => m.modality)
+        .sort(),
+    ).toEqual(['IMAGE', 'TEXT']);
     expect(models.find((m) => m.modality === 'IMAGE')?.dim).toBe(32);
   });
 });

@@ -1,4 +1,8 @@
-import { generateSyntheticItems, toItemInput, type SyntheticItem } from '../../src/demo/synthetic-items.js';
+import {
+  generateSyntheticItems,
+  toItemInput,
+  type SyntheticItem,
+} from '../../src/demo/synthetic-items.js';
 import type { Gateway } from './gateway-harness.js';
 import { INGEST, TRAIN, type IngestData, type TrainData } from './operations.js';
 
@@ -22,6 +26,7 @@ export async function loadCollection(
   gateway: Gateway,
   items: SyntheticItem[],
   model: { subspaces: number; clusters: number } = { subspaces: 8, clusters: 16 },
+  textModel: { subspaces: number; clusters: number } = { subspaces: 8, clusters: 16 },
 ): Promise<void> {
   for (let i = 0; i < items.length; i += 200) {
     const response = await gateway.gql<IngestData>(INGEST, {
@@ -31,8 +36,11 @@ export async function loadCollection(
       throw new Error(`ingest failed: ${JSON.stringify(response.errors ?? response.data)}`);
     }
   }
-  for (const modality of ['IMAGE', 'TEXT']) {
-    const response = await gateway.gql<TrainData>(TRAIN, { modality, ...model });
+  for (const [modality, params] of [
+    ['IMAGE', model],
+    ['TEXT', textModel],
+  ] as const) {
+    const response = await gateway.gql<TrainData>(TRAIN, { modality, ...params });
     if (response.errors) throw new Error(`training failed: ${JSON.stringify(response.errors)}`);
   }
 }

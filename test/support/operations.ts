@@ -30,7 +30,10 @@ export const DELETE = `mutation Delete($ids: [ID!]!) { deleteItems(ids: $ids) }`
 
 export interface SimilarData {
   similar: {
-    hits: { score: number; item: { id: string; title: string | null; text: string | null; tags: string[] } }[];
+    hits: {
+      score: number;
+      item: { id: string; title: string | null; text: string | null; tags: string[] };
+    }[];
     modelVersions: { modality: string; version: number }[];
   };
 }
@@ -40,5 +43,13 @@ export interface IngestData {
 }
 
 export interface TrainData {
-  trainModel: { modality: string; version: number; dim: number; subspaces: number; clusters: number; active: boolean; trainedOn: number };
+  trainModel: {
+    modality: string;
+    version: number;
+    dim: number;
+    subspaces: number;
+    clusters: number;
+    active: boolean;
+    trainedOn: number;
+  };
 }

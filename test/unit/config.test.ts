@@ -10,8 +10,16 @@ describe('loadConfig', () => {
   });
 
   it('reads and coerces variables', () => {
-    const config = loadConfig({ PORT: '8080', ELASTICSEARCH_URL: 'http://127.0.0.1:9200', LSHQL_ROTATE: 'false' });
-    expect(config).toMatchObject({ PORT: 8080, ELASTICSEARCH_URL: 'http://127.0.0.1:9200', LSHQL_ROTATE: false });
+    const config = loadConfig({
+      PORT: '8080',
+      ELASTICSEARCH_URL: 'http://127.0.0.1:9200',
+      LSHQL_ROTATE: 'false',
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      ELASTICSEARCH_URL: 'http://127.0.0.1:9200',
+      LSHQL_ROTATE: false,
+    });
   });
 
   it('names every invalid variable in one error', () => {

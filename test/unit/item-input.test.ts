@@ -18,7 +18,13 @@ describe('toStoredItem', () => {
       { id: 'a', title: 'T', text: null, tags: ['x'], imageVector: [1, 2], textVector: null },
       { IMAGE: 2 },
     );
-    expect(item).toMatchObject({ id: 'a', title: 'T', text: null, tags: ['x'], modalities: ['IMAGE'] });
+    expect(item).toMatchObject({
+      id: 'a',
+      title: 'T',
+      text: null,
+      tags: ['x'],
+      modalities: ['IMAGE'],
+    });
     expect(item.vectors.IMAGE).toEqual([1, 2]);
     expect(item.tokens).toEqual({});
   });
@@ -30,14 +36,20 @@ describe('toStoredItem', () => {
   });
 
   it('rejects NaN, Infinity, empty vectors, empty ids and long ids with BAD_USER_INPUT', () => {
-    expect(codeOf(() => toStoredItem({ id: 'a', imageVector: [1, NaN] }, {}))).toBe('BAD_USER_INPUT');
-    expect(codeOf(() => toStoredItem({ id: 'a', textVector: [Infinity] }, {}))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => toStoredItem({ id: 'a', imageVector: [1, NaN] }, {}))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(codeOf(() => toStoredItem({ id: 'a', textVector: [Infinity] }, {}))).toBe(
+      'BAD_USER_INPUT',
+    );
     expect(codeOf(() => toStoredItem({ id: 'a', textVector: [] }, {}))).toBe('BAD_USER_INPUT');
     expect(codeOf(() => toStoredItem({ id: '  ' }, {}))).toBe('BAD_USER_INPUT');
     expect(codeOf(() => toStoredItem({ id: 'é'.repeat(300) }, {}))).toBe('BAD_USER_INPUT');
   });
 
   it('accepts any length when no dimension is known yet', () => {
-    expect(toStoredItem({ id: 'a', imageVector: [1, 2, 3, 4] }, { IMAGE: null }).vectors.IMAGE).toHaveLength(4);
+    expect(
+      toStoredItem({ id: 'a', imageVector: [1, 2, 3, 4] }, { IMAGE: null }).vectors.IMAGE,
+    ).toHaveLength(4);
   });
 });

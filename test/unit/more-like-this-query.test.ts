@@ -67,7 +67,9 @@ describe('compileSimilarQuery', () => {
     const body = compileSimilarQuery(
       {
         ...basePlan,
-        clauses: [{ modality: 'IMAGE', like: { kind: 'tokens', tokens: ['0-3', '1-14'] }, boost: 1 }],
+        clauses: [
+          { modality: 'IMAGE', like: { kind: 'tokens', tokens: ['0-3', '1-14'] }, boost: 1 },
+        ],
         textFilter: null,
         excludeIds: [],
         vectorsFor: ['IMAGE'],
@@ -84,7 +86,10 @@ describe('compileSimilarQuery', () => {
   });
 
   it('adds max_doc_freq only when set', () => {
-    const body = compileSimilarQuery({ ...basePlan, mlt: { ...basePlan.mlt, maxDocFreq: 500 } }, 'i');
+    const body = compileSimilarQuery(
+      { ...basePlan, mlt: { ...basePlan.mlt, maxDocFreq: 500 } },
+      'i',
+    );
     const bool = body.query.bool as { should: { more_like_this: Record<string, unknown> }[] };
     expect(bool.should[0]!.more_like_this.max_doc_freq).toBe(500);
   });

@@ -7,8 +7,9 @@
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
+import { Kind, parse } from 'graphql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 
@@ -109,23 +110,55 @@ const config = readConfig();
 
 // createGraphiQLFetcher POSTs JSON (`content-type: application/json`), which also satisfies
 // Apollo Server's CSRF prevention. The header is repeated here to make that explicit.
-const fetcher = createGraphiQLFetcher({
+const httpFetcher = createGraphiQLFetcher({
   url: config.endpoint,
   headers: { 'content-type': 'application/json' },
 });
+
+/**
+ * GraphiQL derives the operation name 100 ms (debounced) after an edit or a tab switch, so a
+ * run right after one sends the previous operation's name ("Unknown operation named ...").
+ * The query text itself is always current: fix the name up from it.
+ */
+const fetcher: Fetcher = (params, opts) => {
+  const name = params.operationName;
+  if (name) {
+    try {
+      const operations = parse(params.query).definitions.filter(
+        (definition) => definition.kind === Kind.OPERATION_DEFINITION,
+      );
+      if (!operations.some((operation) => operation.name?.value === name)) {
+        const only = operations.length === 1 ? operations[0]?.name?.value : undefined;
+        params = { ...params, operationName: only ?? null };
+      }
+    } catch {
+      // Syntax error: send as is and let the server report it.
+    }
+  }
+  return httpFetcher(params, opts);
+};
 
 const defaultTabs = config.tabs.map((tab) => ({
   query: tab.query,
   variables: tab.variables ?? null,
 }));
-const storage = namespacedStorage(
-  `lshql-${fnv1a(JSON.stringify([config.endpoint, config.tabs]))}`,
-);
-// GraphiQL 5.4 seeds the operation editor from the first default tab but leaves the variables
-// editor empty, so pass the first tab's variables explicitly. Only on a fresh start: with
-// persisted tab state, `initialVariables` would make GraphiQL append a new tab on every load.
-const firstVariables =
-  storage?.getItem('graphiql:tabState') == null ? config.tabs[0]?.variables : undefined;
+const storage = namespacedStorage(`lshql-${fnv1a(JSON.stringify([config.endpoint, config.tabs]))}`);
+
+// GraphiQL 5.4 fills the operation editor from the first default tab but leaves the variables
+// editor empty, and on reload it matches the restored tabs against the separately persisted
+// `query`/`variables` entries (only written on edit), appending a duplicate tab when a default
+// tab has variables. Seeding both entries for a fresh namespace avoids both problems.
+const firstTab = config.tabs[0];
+let initialVariables: string | undefined;
+if (firstTab && storage) {
+  if (storage.getItem('graphiql:tabState') === null) {
+    storage.setItem('graphiql:query', firstTab.query);
+    if (firstTab.variables) storage.setItem('graphiql:variables', firstTab.variables);
+    else storage.removeItem('graphiql:variables');
+  }
+} else if (firstTab) {
+  initialVariables = firstTab.variables; // no persistence: just fill the variables editor
+}
 
 const container = document.getElementById('graphiql');
 if (!container) throw new Error('lshql: #graphiql container missing from the page');
@@ -136,8 +169,8 @@ createRoot(container).render(
       fetcher={fetcher}
       {...(defaultTabs.length > 0 ? { defaultTabs } : {})}
       {...(storage ? { storage } : {})}
-      {...(firstVariables !== undefined ? { initialVariables: firstVariables } : {})}
-      {...(config.tabs[0]?.variables ? { defaultEditorToolsVisibility: 'variables' as const } : {})}
+      {...(initialVariables !== undefined ? { initialVariables } : {})}
+      {...(firstTab?.variables ? { defaultEditorToolsVisibility: 'variables' as const } : {})}
     />
   </StrictMode>,
 );

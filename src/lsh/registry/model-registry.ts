@@ -35,7 +35,10 @@ function toRecord(stored: StoredModel, model: LshModel, activeVersion: number | 
  * caller asks for a fresh look, as ingest does), so a model activated elsewhere is picked up.
  */
 export class ModelRegistry {
-  private readonly activeCache = new Map<Modality, { value: ActiveModel | null; checkedAt: number }>();
+  private readonly activeCache = new Map<
+    Modality,
+    { value: ActiveModel | null; checkedAt: number }
+  >();
   private readonly loaded = new Map<string, ActiveModel>();
 
   constructor(
@@ -79,7 +82,11 @@ export class ModelRegistry {
       );
     }
     const model = deserializeModel(stored.model);
-    const active = { record: toRecord(stored, model, version), model, hasher: new LshHasher(model) };
+    const active = {
+      record: toRecord(stored, model, version),
+      model,
+      hasher: new LshHasher(model),
+    };
     this.loaded.set(key, active);
     return active;
   }

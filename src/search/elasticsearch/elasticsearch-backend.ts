@@ -92,7 +92,12 @@ function vectorsOf(doc: ItemDocument): Partial<Record<Modality, number[]>> {
 }
 
 function fromDocument(doc: ItemDocument): StoredItem {
-  const item: StoredItem = { ...toView(doc), vectors: vectorsOf(doc), tokens: {}, modelVersions: {} };
+  const item: StoredItem = {
+    ...toView(doc),
+    vectors: vectorsOf(doc),
+    tokens: {},
+    modelVersions: {},
+  };
   for (const m of MODALITIES) {
     const tokens = doc[lshField(m)];
     const version = doc[`${modalityKey(m)}_model_version`];
@@ -120,7 +125,9 @@ function translateError(error: unknown): unknown {
   return error;
 }
 
-function bulkItemError(entry: Record<string, { error?: { type?: string; reason?: string | null } }>) {
+function bulkItemError(
+  entry: Record<string, { error?: { type?: string; reason?: string | null } }>,
+) {
   const result = Object.values(entry)[0];
   if (!result?.error) return undefined;
   const type = result.error.type ?? 'error';
@@ -256,19 +263,31 @@ export class ElasticsearchBackend implements SearchBackend {
     return response.items.filter((entry) => entry.delete?.result === 'deleted').length;
   }
 
-  async updateTokens(modality: Modality, updates: readonly TokenUpdate[]): Promise<ItemWriteResult[]> {
+  async updateTokens(
+    modality: Modality,
+    updates: readonly TokenUpdate[],
+  ): Promise<ItemWriteResult[]> {
     if (updates.length === 0) return [];
     const operations = updates.flatMap((u) => [
       {
         update: {
           _index: this.itemsAlias,
           _id: u.id,
-          ...(u.revision ? { if_seq_no: u.revision.seqNo, if_primary_term: u.revision.primaryTerm } : {}),
+          ...(u.revision
+            ? { if_seq_no: u.revision.seqNo, if_primary_term: u.revision.primaryTerm }
+            : {}),
         },
       },
-      { doc: { [lshField(modality)]: u.tokens, [`${modalityKey(modality)}_model_version`]: u.version } },
+      {
+        doc: {
+          [lshField(modality)]: u.tokens,
+          [`${modalityKey(modality)}_model_version`]: u.version,
+        },
+      },
     ]);
-    const response = await this.call('bulk', () => this.client.bulk({ operations, refresh: false }));
+    const response = await this.call('bulk', () =>
+      this.client.bulk({ operations, refresh: false }),
+    );
     return response.items.map((entry, i) => ({
       id: updates[i]!.id,
       ...(bulkItemError(entry) ? { error: bulkItemError(entry) } : {}),
@@ -347,7 +366,13 @@ export class ElasticsearchBackend implements SearchBackend {
     );
     return response.hits.hits.flatMap((hit) =>
       hit._source
-        ? [{ item: toView(hit._source), vectors: vectorsOf(hit._source), tokenScore: hit._score ?? 0 }]
+        ? [
+            {
+              item: toView(hit._source),
+              vectors: vectorsOf(hit._source),
+              tokenScore: hit._score ?? 0,
+            },
+          ]
         : [],
     );
   }
@@ -370,7 +395,12 @@ class ElasticsearchModelStore implements ModelStore {
 
   private toStored(doc: ModelDocument): StoredModel | null {
     if (doc.kind !== 'model' || !doc.model || !doc.created_at) return null;
-    return { modality: doc.modality, version: doc.version, createdAt: doc.created_at, model: doc.model };
+    return {
+      modality: doc.modality,
+      version: doc.version,
+      createdAt: doc.created_at,
+      model: doc.model,
+    };
   }
 
   async list(modality?: Modality): Promise<StoredModel[]> {
@@ -408,7 +438,8 @@ class ElasticsearchModelStore implements ModelStore {
         this.client.create<ModelDocument>({
           index: this.backend.modelsIndex,
           id: `model-${model.modality}-${model.version}`,
-          refresh: 'wait_for',
+          // Visible to `list` at once; model writes are rare, so the forced refresh is cheap.
+          refresh: true,
           document: {
             kind: 'model',
             modality: model.modality,
@@ -440,7 +471,7 @@ class ElasticsearchModelStore implements ModelStore {
       this.client.index<ModelDocument>({
         index: this.backend.modelsIndex,
         id: `active-${modality}`,
-        refresh: 'wait_for',
+        // Read back by id (real-time GET), so no refresh is needed.
         document: { kind: 'active', modality, version },
       }),
     );
