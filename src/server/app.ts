@@ -9,6 +9,7 @@ import { isAuthorized, presentedKey } from './api-key.js';
 import { createErrorFormatter } from './error-format.js';
 import { registerGraphiql, type GraphiqlTab } from './graphiql-route.js';
 import type { GatewayMetrics } from './metrics.js';
+import { DEFAULT_OPERATION_LIMITS, operationProtection } from './operation-limits.js';
 
 export interface AppOptions {
   services: Services;
@@ -47,14 +48,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
   });
 
+  const armor = operationProtection(DEFAULT_OPERATION_LIMITS, production);
   const apollo = new ApolloServer<GraphqlContext>({
     schema: buildSchema(),
+    validationRules: armor.validationRules,
+    allowBatchedHttpRequests: false,
     logger: app.log,
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     // The GraphiQL page at /graphiql replaces Apollo's landing page, which loads from a CDN.
     plugins: [
+      // Armor ships CommonJS typings of Apollo's types: same objects, different declarations.
+      ...(armor.plugins as unknown as ApolloServerPlugin<GraphqlContext>[]),
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
       metricsPlugin(metrics),

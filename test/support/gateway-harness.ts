@@ -5,6 +5,7 @@ import type { SearchBackend } from '../../src/search/backend.js';
 import { createBackend } from '../../src/search/create-backend.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
 import { createApp } from '../../src/server/app.js';
+import type { GraphiqlTab } from '../../src/server/graphiql-route.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
 import { createServices, type Services } from '../../src/services.js';
 
@@ -50,6 +51,12 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** Delete this gateway's indexes on close (default: true for a fresh prefix). */
   cleanup?: boolean;
+  /**
+   * Example operations preloaded in GraphiQL (none by default). A function is called once the
+   * backend is ready and before the app is built, so it can store data first (like `npm start`).
+   */
+  graphiqlTabs?:
+    GraphiqlTab[] | ((services: Services, backend: SearchBackend) => Promise<GraphiqlTab[]>);
 }
 
 export function freshPrefix(): string {
@@ -75,7 +82,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await backend.init();
   const services = createServices(config, backend);
-  const app = await createApp({ services, metrics, graphiqlTabs: [], logger: false });
+  const graphiqlTabs =
+    typeof options.graphiqlTabs === 'function'
+      ? await options.graphiqlTabs(services, backend)
+      : (options.graphiqlTabs ?? []);
+  const app = await createApp({ services, metrics, graphiqlTabs, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');

@@ -213,6 +213,32 @@ describe('EmbeddedBackend', () => {
       expect(scores.every((s) => s > 0)).toBe(true);
     });
 
+    it('scores like a Lucene boolean OR: the plain sum over matched tokens and clauses', async () => {
+      await backend.putItems([
+        item('hit', { image: ['0-1', '1-1', '2-9'], textTokens: ['0-2'] }),
+        item('f1', { image: ['0-1', '1-5', '2-5'], textTokens: ['0-5'] }),
+        item('f2', { image: ['0-6', '1-1', '2-6'], textTokens: ['0-2'] }),
+        item('f3', { image: ['0-7', '1-7', '2-7'], textTokens: ['0-7'] }),
+      ]);
+      const scoreOf = async (clauses: TokenClause[]) =>
+        (await backend.executeSimilar(plan(clauses))).find((c) => c.item.id === 'hit')!.tokenScore;
+      const first = await scoreOf([tokensClause(['0-1'])]);
+      const second = await scoreOf([tokensClause(['1-1'])]);
+      const text = await scoreOf([tokensClause(['0-2'], 'TEXT')]);
+      // No coordination factor (MiniSearch's "× matched terms" is divided out).
+      expect(await scoreOf([tokensClause(['0-1', '1-1'])])).toBeCloseTo(first + second, 10);
+      expect(
+        await scoreOf([tokensClause(['0-1', '1-1']), tokensClause(['0-2'], 'TEXT', 2)]),
+      ).toBeCloseTo(first + second + 2 * text, 10);
+    });
+
+    it('breaks score ties by write order, like Lucene’s doc ids', async () => {
+      await backend.putItems([item('z', { image: ['0-1'] }), item('a', { image: ['0-1'] })]);
+      expect(await ids(plan([tokensClause(['0-1'])]))).toEqual(['z', 'a']);
+      await backend.putItems([item('z', { image: ['0-1'] })]);
+      expect(await ids(plan([tokensClause(['0-1'])]))).toEqual(['a', 'z']);
+    });
+
     it('with like = an item, uses its stored tokens and never returns the item itself', async () => {
       await backend.putItems([
         item('q', { image: ['0-1', '1-1', '2-1'] }),

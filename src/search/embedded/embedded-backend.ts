@@ -74,6 +74,13 @@ export function analyseWords(text: string): string[] {
   return words;
 }
 
+/**
+ * BM25 for the LSH fields: Elasticsearch indexes them as `keyword` (no length norms), so no length
+ * normalisation (b = 0); k and d are MiniSearch's defaults. Per matched token the score is then
+ * 1.5 × idf, idf as Lucene's BM25 computes it: proportional to Elasticsearch's score.
+ */
+const LSH_SCORING: SearchOptions = { bm25: { k: 1.2, b: 0, d: 0.5 } };
+
 /** Text filter: every word must occur in the title or the text (`cross_fields`, operator AND). */
 const TEXT_FILTER_SEARCH: SearchOptions = {
   fields: TEXT_FIELDS,
@@ -368,6 +375,7 @@ export class EmbeddedBackend implements SearchBackend {
         queries: terms,
       };
       const results = this.index.search(query, {
+        ...LSH_SCORING,
         // `queryTerms` lists the distinct query terms the item holds in this clause's field.
         filter: (result) => {
           const id = result.id as string;
@@ -381,10 +389,19 @@ export class EmbeddedBackend implements SearchBackend {
       });
       for (const result of results) {
         const id = result.id as string;
-        scores.set(id, (scores.get(id) ?? 0) + (process.env.NOQ ? result.score / result.queryTerms.length : result.score) * clause.boost);
+        // MiniSearch multiplies a hit's BM25 sum by its number of matched query terms; Lucene
+        // scores a boolean OR as the plain sum, so the factor is divided out again. Otherwise
+        // the product skews the sum over clauses (measured against Elasticsearch: with it, 0 of
+        // 100 two-modality rankings kept ES's order; without it, all 100 did, ties aside).
+        const score = result.score / Math.max(1, result.queryTerms.length);
+        scores.set(id, (scores.get(id) ?? 0) + score * clause.boost);
       }
     }
-    const ranked = [...scores].sort((a, b) => b[1] - a[1]).slice(0, plan.candidates);
+    // Ties go to the item written first, as Lucene prefers the lower doc id (roughly write order).
+    const writeOrder = (id: string) => this.seqNos.get(id) ?? 0;
+    const ranked = [...scores]
+      .sort((a, b) => b[1] - a[1] || writeOrder(a[0]) - writeOrder(b[0]))
+      .slice(0, plan.candidates);
     return ranked.flatMap(([id, score]) => {
       const item = this.items.get(id);
       if (!item) return [];
@@ -462,9 +479,10 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   private unindex(item: StoredItem): void {
-    // `discard` needs only the id (the old document cannot be mis-rebuilt); MiniSearch skips
-    // discarded postings at once and vacuums them in the background.
-    if (this.index.has(item.id)) this.index.discard(item.id);
+    // Stored items are immutable, so the old document is rebuilt exactly and `remove` takes
+    // its postings out at once. (`discard` defers that to background vacuuming, which crashed
+    // while re-hashing rewrote the index under it.)
+    if (this.index.has(item.id)) this.index.remove(toIndexedDocument(item));
     this.countTokens(item, -1);
   }
 

@@ -1,0 +1,165 @@
+import type { Client } from '@elastic/elasticsearch';
+import { INDEX_SETTINGS, ITEMS_MAPPING } from '../../src/search/elasticsearch/index-mapping.js';
+import type { LshModel } from '../../src/lsh/lsh-model.js';
+import type { Dataset } from '../data/dataset.js';
+import { CHOSEN, section, type BenchContext } from '../lib/context.js';
+import { bulkLoad, deleteIndexes, indexSizeBytes } from '../lib/elasticsearch-node.js';
+import { fmtQps, fmtRatio, log, printTable, type Table } from '../lib/format.js';
+import { graphql, startGatewayProcess } from '../lib/gateway-process.js';
+import { allTokens, batches, itemDocument, itemInput } from '../lib/item-payloads.js';
+import { cachedModel, paramsLabel, PrefixAdmin } from '../lib/lsh-admin.js';
+
+const INGEST = `mutation Ingest($items: [ItemInput!]!) {
+  ingestItems(items: $items) { indexed failed { id code message } }
+}`;
+
+interface IngestData {
+  ingestItems: { indexed: number; failed: { id: string; code: string; message: string }[] };
+}
+
+/** Parallel requests in flight, for the gateway and for the raw bulk load alike. */
+const INGEST_CLIENTS = 2;
+
+/** Deletes the prefix's indexes, creates them anew and activates the given models. */
+export async function freshPrefix(
+  ctx: BenchContext,
+  prefix: string,
+  models: { IMAGE: LshModel; TEXT?: LshModel | null },
+): Promise<PrefixAdmin> {
+  await deleteIndexes(ctx.es, `${prefix}-`);
+  const admin = await PrefixAdmin.open(ctx.esUrl, prefix);
+  await admin.activate('IMAGE', models.IMAGE);
+  if (models.TEXT) await admin.activate('TEXT', models.TEXT);
+  return admin;
+}
+
+/** Every item through `ingestItems` (hash + bulk) of a gateway process; returns seconds. */
+export async function ingestThroughGateway(
+  ctx: BenchContext,
+  data: Dataset,
+  prefix: string,
+): Promise<number> {
+  const gateway = await startGatewayProcess(ctx.repoDir, {
+    elasticsearchUrl: ctx.esUrl,
+    indexPrefix: prefix,
+  });
+  try {
+    const ranges = [...batches(data.count, ctx.size.ingestBatch)];
+    const started = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < ranges.length) {
+        const [from, to] = ranges[next++]!;
+        const items = [];
+        for (let i = from; i < to; i++) items.push(itemInput(data, i));
+        const { ingestItems } = await graphql<IngestData>(gateway.url, INGEST, { items });
+        if (ingestItems.failed.length > 0 || ingestItems.indexed !== to - from) {
+          throw new Error(`ingest failed: ${JSON.stringify(ingestItems.failed.slice(0, 3))}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: INGEST_CLIENTS }, worker));
+    await ctx.es.indices.refresh({ index: `${prefix}-items` });
+    return (performance.now() - started) / 1000;
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/** The same documents, hashed beforehand, bulk-loaded straight into Elasticsearch. */
+async function rawBulkLoad(
+  es: Client,
+  data: Dataset,
+  index: string,
+  models: { IMAGE: LshModel; TEXT: LshModel | null },
+  batchSize: number,
+): Promise<number> {
+  const tokens = {
+    image: allTokens(data, 'IMAGE', models.IMAGE),
+    text: models.TEXT ? allTokens(data, 'TEXT', models.TEXT) : [],
+    version: 1,
+  };
+  if (await es.indices.exists({ index })) await es.indices.delete({ index });
+  await es.indices.create({ index, settings: INDEX_SETTINGS, mappings: ITEMS_MAPPING as never });
+  const started = performance.now();
+  await bulkLoad(
+    es,
+    function* () {
+      for (const [from, to] of batches(data.count, batchSize)) {
+        const ops: unknown[] = [];
+        for (let i = from; i < to; i++) {
+          ops.push({ index: { _index: index, _id: data.ids[i] } });
+          ops.push(itemDocument(data, i, tokens));
+        }
+        yield ops;
+      }
+    },
+    INGEST_CLIENTS,
+  );
+  await es.indices.refresh({ index });
+  return (performance.now() - started) / 1000;
+}
+
+export function defaultModels(ctx: BenchContext, data: Dataset) {
+  return {
+    IMAGE: cachedModel(ctx.cacheDir, data, 'IMAGE', CHOSEN),
+    TEXT: data.text ? cachedModel(ctx.cacheDir, data, 'TEXT', CHOSEN) : null,
+  };
+}
+
+/**
+ * 6. Ingest: items/second through `ingestItems` (validate, hash with the active models, bulk)
+ * vs a bulk load of the same documents, hashed beforehand, straight into Elasticsearch. The
+ * gateway run leaves the main index (`<prefix>-main`) that the query benchmarks use.
+ */
+export async function ingestBenchmark(ctx: BenchContext, data: Dataset, mainPrefix: string) {
+  const models = defaultModels(ctx, data);
+  log(`ingest: ${data.count} items through the gateway into ${mainPrefix}`);
+  const admin = await freshPrefix(ctx, mainPrefix, models);
+  await admin.close();
+  const gatewaySeconds = await ingestThroughGateway(ctx, data, mainPrefix);
+  const mainSize = await indexSizeBytes(ctx.es, `${mainPrefix}-items`);
+
+  log('ingest: the same documents, pre-hashed, bulk-loaded directly');
+  const rawIndex = `${ctx.prefix}-rawbulk-items`;
+  const rawSeconds = await rawBulkLoad(ctx.es, data, rawIndex, models, ctx.size.ingestBatch);
+  const rawSize = await indexSizeBytes(ctx.es, rawIndex);
+  await ctx.es.indices.delete({ index: rawIndex });
+
+  const gatewayRate = data.count / gatewaySeconds;
+  const rawRate = data.count / rawSeconds;
+  const ratio = gatewayRate / rawRate;
+  ctx.facts.ingestRatio = ratio;
+  ctx.facts.mainIngestRate = gatewayRate;
+  const table: Table = {
+    title: `Ingest of ${data.count.toLocaleString('en-US')} items (${data.name})`,
+    columns: ['path', 'seconds', 'items/s', 'vs raw bulk', 'index MB'],
+    rows: [
+      [
+        `gateway \`ingestItems\` (validate + hash ${paramsLabel(CHOSEN)} both modalities + bulk)`,
+        gatewaySeconds.toFixed(1),
+        fmtQps(gatewayRate),
+        fmtRatio(ratio),
+        (mainSize / 2 ** 20).toFixed(0),
+      ],
+      [
+        'raw `_bulk` of the same documents, tokens computed beforehand',
+        rawSeconds.toFixed(1),
+        fmtQps(rawRate),
+        '1.00×',
+        (rawSize / 2 ** 20).toFixed(0),
+      ],
+    ],
+    note:
+      `Batches of ${ctx.size.ingestBatch} items, ${INGEST_CLIENTS} requests in flight on both paths, ` +
+      'no refresh per request and one refresh at the end (included). The gateway runs as a child ' +
+      'process; its requests carry the vectors as GraphQL variables (JSON numbers).',
+  };
+  section(ctx, '6. Ingest throughput').tables.push(table);
+  printTable(table);
+  ctx.targets.push({
+    target: 'Ingest ≥ 0.7 × the raw bulk load',
+    measured: `${fmtRatio(ratio)} (${fmtQps(gatewayRate)} vs ${fmtQps(rawRate)} items/s)`,
+    met: ratio >= 0.7,
+  });
+}

@@ -1,0 +1,34 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+
+/** Limits on the shape of operations: depth, cost, aliases, directives and tokens. */
+export interface OperationLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+}
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxDepth: 12,
+  maxCost: 20_000,
+  maxAliases: 50,
+  maxDirectives: 50,
+  // Inline vectors are tokens too: leave room for a 4,096-value vector literal.
+  maxTokens: 20_000,
+};
+
+/**
+ * GraphQL Armor's protections for Apollo Server. Field suggestions ("did you mean …") are
+ * blocked in production, where they would reveal the schema with introspection off.
+ */
+export function operationProtection(limits: OperationLimits, production: boolean) {
+  return new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+}
