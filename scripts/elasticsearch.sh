@@ -22,6 +22,7 @@
 #   LSHQL_CACHE_DIR               cache root (default <repo>/.cache); this script uses
 #                                 $LSHQL_CACHE_DIR/elasticsearch
 #   LSHQL_ES_USER                 system user to run as when invoked as root (default lshql-es)
+#   ES_KEEP_DATA                  set to keep the data of the previous run (a restart)
 #
 # Elasticsearch refuses to run as root: as root, the script creates a system user, hands it the
 # install and run folders and starts the node with `runuser`. If that user cannot reach the cache
@@ -299,8 +300,8 @@ cmd_start() {
   run_dir="$base/run-$ES_PORT"
   pid_file="$run_dir/elasticsearch.pid"
 
-  # Fresh data on every start.
-  rm -rf "$run_dir"
+  # Fresh data on every start, unless ES_KEEP_DATA asks to restart on the data already there.
+  if [ -z "${ES_KEEP_DATA:-}" ]; then rm -rf "$run_dir"; else rm -rf "$run_dir/config"; fi
   mkdir -p "$run_dir/config" "$run_dir/data" "$run_dir/logs" "$run_dir/tmp"
   cp -R "$es_home/config/." "$run_dir/config/"
   write_config "$run_dir"

@@ -1,6 +1,6 @@
 import { ErrorCode, LshqlError } from '../errors.js';
 import type { ModelRegistry } from '../lsh/registry/model-registry.js';
-import type { SearchBackend } from '../search/backend.js';
+import type { ItemWriteResult, SearchBackend } from '../search/backend.js';
 import { MODALITIES, type Modality } from '../search/modality.js';
 import type { StoredItem } from '../search/stored-item.js';
 import { hashItems } from './hash-items.js';
@@ -110,7 +110,7 @@ export class IngestService {
       const active = models.get(m);
       if (active) hashItems(accepted, m, active);
     }
-    const results = await this.backend.putItems(accepted);
+    const results = await this.write(accepted);
     let indexed = 0;
     for (const result of results) {
       if (result.error) failed.push({ id: result.id, ...result.error });
@@ -121,6 +121,23 @@ export class IngestService {
       if (indexed > 0 && dim !== null && dim !== undefined) this.knownDimensions.set(m, dim);
     }
     return { indexed, failed };
+  }
+
+  /**
+   * Writes the batch; when the backend is unreachable every item of it is reported failed (some
+   * may have landed before the failure: ingest is idempotent, so sending them again is safe).
+   */
+  private async write(items: StoredItem[]): Promise<ItemWriteResult[]> {
+    try {
+      return await this.backend.putItems(items);
+    } catch (error) {
+      if (!(error instanceof LshqlError) || error.code !== ErrorCode.BACKEND_UNAVAILABLE)
+        throw error;
+      return items.map((item) => ({
+        id: item.id,
+        error: { code: error.code, message: `${error.message} The item was not confirmed stored.` },
+      }));
+    }
   }
 
   async delete(ids: readonly string[]): Promise<number> {

@@ -52,6 +52,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const apollo = new ApolloServer<GraphqlContext>({
     schema: buildSchema(),
     validationRules: armor.validationRules,
+    parseOptions: armor.parseOptions,
     allowBatchedHttpRequests: false,
     logger: app.log,
     introspection: !production,

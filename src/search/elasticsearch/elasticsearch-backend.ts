@@ -1,4 +1,4 @@
-import { Client, errors } from '@elastic/elasticsearch';
+import { Client, Transport, errors } from '@elastic/elasticsearch';
 import { ErrorCode, LshqlError } from '../../errors.js';
 import type { SerializedLshModel } from '../../lsh/model-serialization.js';
 import type { StoredModel } from '../../lsh/registry/model-record.js';
@@ -26,6 +26,11 @@ export interface ElasticsearchBackendOptions {
   refresh: boolean | 'wait_for';
   /** Called with every request's duration, for metrics. */
   onRequest?: (operation: string, seconds: number) => void;
+  /**
+   * After a transport failure, requests fail at once with BACKEND_UNAVAILABLE for this long
+   * instead of each waiting for its own timeout; the first request after it tries again.
+   */
+  cooldownMs?: number;
 }
 
 /** The document shape in the items index. */
@@ -109,20 +114,37 @@ function fromDocument(doc: ItemDocument): StoredItem {
   return item;
 }
 
-/** Turns transport failures into BACKEND_UNAVAILABLE; other errors pass through unchanged. */
-function translateError(error: unknown): unknown {
-  if (
+/** Failures that say the cluster is down, unreachable or overloaded (not a bad request). */
+function isUnavailable(error: unknown): boolean {
+  return (
     error instanceof errors.ConnectionError ||
     error instanceof errors.TimeoutError ||
     error instanceof errors.NoLivingConnectionsError ||
     (error instanceof errors.ResponseError && [429, 502, 503, 504].includes(error.statusCode ?? 0))
-  ) {
-    return new LshqlError(
-      ErrorCode.BACKEND_UNAVAILABLE,
-      'Elasticsearch is unreachable or overloaded; retry shortly.',
-    );
+  );
+}
+
+function unavailableError(): LshqlError {
+  return new LshqlError(
+    ErrorCode.BACKEND_UNAVAILABLE,
+    'Elasticsearch is unreachable or overloaded; retry shortly.',
+  );
+}
+
+/** Short exponential backoff with jitter between retries: ~0.1 s, ~0.2 s, ~0.4 s … */
+function retryBackoff(_min: number, _max: number, attempt: number): number {
+  const base = Math.min(2, 0.05 * 2 ** attempt);
+  return base + Math.random() * base;
+}
+
+/**
+ * The client's transport with a shorter retry backoff: its default waits 1–2 s, then 2–4 s,
+ * which turns a dead cluster into multi-second stalls instead of a quick BACKEND_UNAVAILABLE.
+ */
+class ShortBackoffTransport extends Transport {
+  constructor(options: ConstructorParameters<typeof Transport>[0]) {
+    super({ ...options, retryBackoff });
   }
-  return error;
 }
 
 function bulkItemError(
@@ -155,19 +177,28 @@ export class ElasticsearchBackend implements SearchBackend {
       node: options.url,
       requestTimeout: options.requestTimeoutMs,
       maxRetries: options.maxRetries,
+      Transport: ShortBackoffTransport,
     });
     this.itemsAlias = `${options.indexPrefix}-items`;
     this.modelsIndex = `${options.indexPrefix}-models`;
     this.models = new ElasticsearchModelStore(this);
   }
 
-  /** Runs one request, timing it and translating transport failures. */
+  private unavailableUntil = 0;
+
+  /**
+   * Runs one request, timing it. Transport failures become BACKEND_UNAVAILABLE and open a short
+   * cooldown during which requests fail fast; the first request after it probes the cluster again.
+   */
   async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.unavailableUntil) throw unavailableError();
     const started = process.hrtime.bigint();
     try {
       return await run();
     } catch (error) {
-      throw translateError(error);
+      if (!isUnavailable(error)) throw error;
+      this.unavailableUntil = Date.now() + (this.options.cooldownMs ?? 1000);
+      throw unavailableError();
     } finally {
       this.options.onRequest?.(operation, Number(process.hrtime.bigint() - started) / 1e9);
     }
