@@ -6,8 +6,8 @@
  *   npm run bench -- --size full      (N = 100k)
  *   npm run bench -- --size tiny      (N = 2k, a smoke run; writes under .cache/bench)
  *
- * Options: --only a,b / --skip a,b (suites: hashing, ingest, knn, similar, probes, mlt, overhead,
- * filtered, real, growth), --keep (keep the benchmark's indexes), --docs FILE.
+ * Options: --only a,b / --skip a,b (suites: hashing, ingest, knn, similar, probes, mlt, bands,
+ * overhead, filtered, real, growth), --keep (keep the benchmark's indexes), --docs FILE.
  * Elasticsearch: ELASTICSEARCH_URL, or a private node started on BENCH_ES_PORT (9300) with
  * BENCH_ES_HEAP (2g) by scripts/elasticsearch.sh and stopped afterwards.
  */
@@ -32,16 +32,40 @@ import { paramsLabel } from './lib/lsh-admin.js';
 import { ensureVenv } from './python/python-env.js';
 import { machineInfo, resultsMarkdown, writeReport } from './report/markdown-report.js';
 import { recallQpsSvg } from './report/svg-plot.js';
+import { bandsBenchmark } from './suites/bands.js';
 import { filteredBenchmark } from './suites/filtered.js';
 import { growthBenchmark } from './suites/growth.js';
 import { hashingBenchmark } from './suites/hashing.js';
 import { ingestBenchmark } from './suites/ingest.js';
-import { buildKnnIndexes, knnIndexName, knnQpsAtRecall, nativeKnnBenchmark, type KnnPoint } from './suites/native-knn.js';
+import {
+  buildKnnIndexes,
+  knnIndexName,
+  knnQpsAtRecall,
+  nativeKnnBenchmark,
+  type KnnPoint,
+} from './suites/native-knn.js';
 import { overheadBenchmark } from './suites/overhead.js';
 import { realDataBenchmark } from './suites/real-data.js';
-import { mltSettingsBenchmark, probesBenchmark, similarBenchmark, type SimilarPoint } from './suites/similar.js';
+import {
+  mltSettingsBenchmark,
+  probesBenchmark,
+  similarBenchmark,
+  type SimilarPoint,
+} from './suites/similar.js';
 
-const SUITES = ['hashing', 'ingest', 'knn', 'similar', 'probes', 'mlt', 'overhead', 'filtered', 'real', 'growth'] as const;
+const SUITES = [
+  'hashing',
+  'ingest',
+  'knn',
+  'similar',
+  'probes',
+  'mlt',
+  'bands',
+  'overhead',
+  'filtered',
+  'real',
+  'growth',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,21 +82,35 @@ function parseOptions() {
     },
   });
   if (values.help) {
-    console.log('usage: npx tsx bench/run.ts [--size tiny|quick|full] [--only a,b] [--skip a,b] [--keep] [--docs FILE]');
+    console.log(
+      'usage: npx tsx bench/run.ts [--size tiny|quick|full] [--only a,b] [--skip a,b] [--keep] [--docs FILE]',
+    );
     console.log(`suites: ${SUITES.join(', ')}`);
     process.exit(0);
   }
-  if (!(values.size! in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+  if (!(values.size! in SIZES))
+    throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()) : null);
   const only = list(values.only);
   const skip = list(values.skip) ?? [];
   for (const name of [...(only ?? []), ...skip]) {
-    if (!SUITES.includes(name as Suite)) throw new Error(`unknown suite "${name}"; suites: ${SUITES.join(', ')}`);
+    if (!SUITES.includes(name as Suite))
+      throw new Error(`unknown suite "${name}"; suites: ${SUITES.join(', ')}`);
   }
   const size = SIZES[values.size as SizeName];
   const enabled = (s: Suite) => (only ? only.includes(s) : true) && !skip.includes(s);
-  const docs = values.docs ?? (size.name === 'tiny' ? join(REPO, '.cache/bench/benchmarks-tiny.md') : join(REPO, 'docs/benchmarks.md'));
-  return { size, enabled, keep: values.keep!, docs: resolve(docs), partial: only !== null || skip.length > 0 };
+  const docs =
+    values.docs ??
+    (size.name === 'tiny'
+      ? join(REPO, '.cache/bench/benchmarks-tiny.md')
+      : join(REPO, 'docs/benchmarks.md'));
+  return {
+    size,
+    enabled,
+    keep: values.keep!,
+    docs: resolve(docs),
+    partial: only !== null || skip.length > 0,
+  };
 }
 
 async function mainIndexReady(ctx: BenchContext, prefix: string, count: number): Promise<boolean> {
@@ -107,10 +145,19 @@ async function main() {
   try {
     // 1. Data
     const main: LoadedData = syntheticData(cacheDir, ctx.size.corpus, ctx.size.queries, K);
-    const digits = enabled('real') ? await digitsData(cacheDir, await ensureVenv(cacheDir), K) : null;
+    const digits = enabled('real')
+      ? await digitsData(cacheDir, await ensureVenv(cacheDir), K)
+      : null;
     const dataTable = {
       title: 'Data sets',
-      columns: ['data set', 'items indexed', 'query items', 'dims', 'generated in s', 'exact top-10 in s'],
+      columns: [
+        'data set',
+        'items indexed',
+        'query items',
+        'dims',
+        'generated in s',
+        'exact top-10 in s',
+      ],
       rows: [main, ...(digits ? [digits] : [])].map((d) => [
         d.data.name,
         d.data.count,
@@ -131,28 +178,40 @@ async function main() {
 
     if (enabled('hashing')) await hashingBenchmark(ctx, main.data);
 
-    const needMain = (['similar', 'probes', 'mlt', 'overhead', 'filtered', 'growth'] as Suite[]).some(enabled);
-    if (enabled('ingest') || (needMain && !(await mainIndexReady(ctx, mainPrefix, main.data.count)))) {
+    const needMain = (
+      ['similar', 'probes', 'mlt', 'overhead', 'filtered', 'growth'] as Suite[]
+    ).some(enabled);
+    if (
+      enabled('ingest') ||
+      (needMain && !(await mainIndexReady(ctx, mainPrefix, main.data.count)))
+    ) {
       await ingestBenchmark(ctx, main.data, mainPrefix);
     }
 
     let knnPoints: KnnPoint[] = [];
     if (enabled('knn')) knnPoints = await nativeKnnBenchmark(ctx, main.data, main.truth);
-    else if ((enabled('filtered') || enabled('growth')) && !(await es.indices.exists({ index: knnIndexName(ctx, main.data, 'hnsw') }))) {
+    else if (
+      (enabled('filtered') || enabled('growth')) &&
+      !(await es.indices.exists({ index: knnIndexName(ctx, main.data, 'hnsw') }))
+    ) {
       await buildKnnIndexes(ctx, main.data, ['hnsw']);
     }
 
     let similarPoints: SimilarPoint[] = [];
-    if (enabled('similar')) similarPoints = await similarBenchmark(ctx, main.data, main.truth, mainPrefix);
+    if (enabled('similar'))
+      similarPoints = await similarBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('probes')) await probesBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('mlt')) await mltSettingsBenchmark(ctx, main.data, main.truth, mainPrefix);
+    if (enabled('bands')) await bandsBenchmark(ctx, main.data, main.truth);
     if (enabled('overhead')) await overheadBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('filtered')) await filteredBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (digits) await realDataBenchmark(ctx, digits);
     if (enabled('growth')) await growthBenchmark(ctx, main.data, mainPrefix);
 
     // Targets that compare benchmarks with each other.
-    const chosen = similarPoints.find((p) => p.params === CHOSEN && p.depth === CHOSEN_RERANK_DEPTH);
+    const chosen = similarPoints.find(
+      (p) => p.params === CHOSEN && p.depth === CHOSEN_RERANK_DEPTH,
+    );
     if (chosen) {
       const r = chosen.result.recall;
       const digitsRecall = ctx.facts.digitsRecall;
@@ -175,7 +234,11 @@ async function main() {
     const targets = {
       title: 'Targets',
       columns: ['target', 'measured', 'met'],
-      rows: ctx.targets.map((t) => [t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : 'NO']),
+      rows: ctx.targets.map((t) => [
+        t.target,
+        t.measured,
+        t.met === null ? '–' : t.met ? 'yes' : 'NO',
+      ]),
     };
     printTable(targets);
 
@@ -183,7 +246,10 @@ async function main() {
     const docsDir = dirname(options.docs);
     const plotFile = join(docsDir, 'benchmark-recall-qps.svg');
     if (ctx.plot.length > 0) {
-      writeFileSync(plotFile, recallQpsSvg(ctx.plot, `Recall@10 vs throughput — ${main.data.name}, 8 clients`));
+      writeFileSync(
+        plotFile,
+        recallQpsSvg(ctx.plot, `Recall@10 vs throughput — ${main.data.name}, 8 clients`),
+      );
     }
     const command = `npm run bench -- --size ${ctx.size.name}`;
     const markdown = resultsMarkdown(ctx, machine, command, relative(docsDir, plotFile), started);
@@ -198,7 +264,19 @@ async function main() {
     mkdirSync(join(REPO, 'bench/results'), { recursive: true });
     writeFileSync(
       join(REPO, `bench/results/${ctx.size.name}${options.partial ? '-partial' : ''}.json`),
-      JSON.stringify({ started, machine, size: ctx.size, targets: ctx.targets, facts: ctx.facts, plot: ctx.plot, sections: ctx.sections }, null, 1),
+      JSON.stringify(
+        {
+          started,
+          machine,
+          size: ctx.size,
+          targets: ctx.targets,
+          facts: ctx.facts,
+          plot: ctx.plot,
+          sections: ctx.sections,
+        },
+        null,
+        1,
+      ),
     );
   } finally {
     if (!options.keep) await deleteIndexes(es, `${ctx.prefix}-`).catch(() => undefined);

@@ -16,7 +16,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, backend: SearchBackend): Services {
-  const registry = new ModelRegistry(backend.models, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
+  const registry = new ModelRegistry(backend, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
   return {
     config,
     backend,

@@ -15,7 +15,7 @@ export function fmt(value: Cell, digits = 1): string {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'string') return value;
   if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value) && Math.abs(value) >= 1000) return value.toLocaleString('en-US');
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toFixed(digits);
 }

@@ -70,7 +70,18 @@ export async function startGatewayProcess(
   child.removeAllListeners('exit');
   // Keep draining its output so the pipe never blocks it; show warnings and errors.
   child.stdout?.removeAllListeners('data');
-  child.stdout?.resume();
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    // Fastify logs JSON lines to stdout: pass on warnings and errors (level ≥ 40).
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const level = /"level":(\d+)/.exec(line);
+      if (level && Number(level[1]) >= 40)
+        process.stderr.write(`[gateway] ${line.slice(0, 2000)}\n`);
+    }
+  });
   child.stderr?.removeAllListeners('data');
   child.stderr?.on('data', (chunk: Buffer) =>
     process.stderr.write(`[gateway] ${chunk.toString()}`),

@@ -116,18 +116,20 @@ export class PrefixAdmin {
     return this.backend.itemsAlias;
   }
 
-  /** Stores the model as the next version and activates it; returns the version. */
+  /**
+   * Stores the model as the next version and activates it, as `trainModel` does after training:
+   * the backend re-hashes every stored item of the modality. Returns the version.
+   */
   async activate(modality: Modality, model: LshModel): Promise<number> {
     const record = await this.services.registry.publish(modality, model);
-    await this.services.registry.activate(modality, record.version);
+    await this.services.training.activate(modality, record.version);
     return record.version;
   }
 
-  /** Activates the model and re-hashes every stored item of that modality; returns seconds. */
+  /** `activate`, timed: seconds to store, re-hash every item and switch. */
   async activateAndRehash(modality: Modality, model: LshModel): Promise<number> {
     const started = performance.now();
     await this.activate(modality, model);
-    await this.services.training.rehash(modality);
     return (performance.now() - started) / 1000;
   }
 

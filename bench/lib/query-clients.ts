@@ -61,6 +61,9 @@ export function gatewaySimilarToVector(url: string, data: Dataset) {
       vector: vectors[q],
       first: 11,
     });
-    return result.similarToVector.hits.map((h) => h.item.id).filter((id) => id !== self).slice(0, 10);
+    return result.similarToVector.hits
+      .map((h) => h.item.id)
+      .filter((id) => id !== self)
+      .slice(0, 10);
   };
 }

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import type { BenchContext } from '../lib/context.js';
 import { markdownTable } from '../lib/format.js';
 
-export const START = '<!-- bench:results:start (written by bench/run.ts; edit outside these markers) -->';
+export const START =
+  '<!-- bench:results:start (written by bench/run.ts; edit outside these markers) -->';
 export const END = '<!-- bench:results:end -->';
 
 export interface MachineInfo {
@@ -27,7 +28,9 @@ export function machineInfo(elasticsearch: string, heap: string): MachineInfo {
     node: process.version,
     elasticsearch,
     heap,
-    loadStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadStart: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -49,7 +52,9 @@ export function resultsMarkdown(
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; ` +
       `Node ${machine.node}; Elasticsearch ${machine.elasticsearch} (integration-test distribution, ` +
       `heap ${machine.heap}, single node, same machine). Load average at start ${machine.loadStart}, ` +
-      `at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; free memory at end ` +
+      `at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; free memory at end ` +
       `${Math.round(freemem() / 2 ** 30)} GiB. Everything (load generator, gateway, Elasticsearch, ` +
       'Python) shares these cores: ratios are taken within this one run.',
     '',
@@ -58,7 +63,11 @@ export function resultsMarkdown(
     markdownTable({
       title: 'targets',
       columns: ['target', 'measured', 'met'],
-      rows: ctx.targets.map((t) => [t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']),
+      rows: ctx.targets.map((t) => [
+        t.target,
+        t.measured,
+        t.met === null ? '–' : t.met ? 'yes' : '**no**',
+      ]),
     }),
     '',
     '### Recall against throughput',

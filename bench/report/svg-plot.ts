@@ -1,10 +1,25 @@
 import type { PlotPoint } from '../lib/context.js';
 
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLOURS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const MARKERS = ['circle', 'square', 'diamond', 'triangle'] as const;
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 }
 
 function marker(kind: (typeof MARKERS)[number], x: number, y: number, colour: string): string {
@@ -49,16 +64,23 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
   for (let r = x0; r <= x1 + 1e-9; r += 0.05) {
     const x = sx(r);
     const major = Math.abs(r * 10 - Math.round(r * 10)) < 1e-6;
-    out.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="${major ? '#ccc' : '#eee'}"/>`);
-    if (major) out.push(`<text x="${x}" y="${m.top + ph + 18}" text-anchor="middle">${r.toFixed(1)}</text>`);
+    out.push(
+      `<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="${major ? '#ccc' : '#eee'}"/>`,
+    );
+    if (major)
+      out.push(`<text x="${x}" y="${m.top + ph + 18}" text-anchor="middle">${r.toFixed(1)}</text>`);
   }
   for (let d = lo; d <= hi; d++) {
     for (const f of [1, 2, 5]) {
       const q = f * 10 ** d;
       if (Math.log10(q) > hi + 1e-9) continue;
       const y = sy(q);
-      out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="${f === 1 ? '#ccc' : '#eee'}"/>`);
-      out.push(`<text x="${m.left - 8}" y="${y + 4}" text-anchor="end">${q >= 1 ? q.toLocaleString('en-US') : q}</text>`);
+      out.push(
+        `<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="${f === 1 ? '#ccc' : '#eee'}"/>`,
+      );
+      out.push(
+        `<text x="${m.left - 8}" y="${y + 4}" text-anchor="end">${q >= 1 ? q.toLocaleString('en-US') : q}</text>`,
+      );
     }
   }
   if (target > x0 && target < x1) {
@@ -79,15 +101,24 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
     const kind = MARKERS[Math.floor(i / COLOURS.length) % MARKERS.length] ?? 'circle';
     const pts = valid.filter((p) => p.series === name);
     if (pts.length > 1) {
-      const path = pts.map((p) => `${sx(Math.max(x0, p.recall)).toFixed(1)},${sy(p.qps).toFixed(1)}`).join(' ');
-      out.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="1.5" opacity="0.8"/>`);
+      const path = pts
+        .map((p) => `${sx(Math.max(x0, p.recall)).toFixed(1)},${sy(p.qps).toFixed(1)}`)
+        .join(' ');
+      out.push(
+        `<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="1.5" opacity="0.8"/>`,
+      );
     }
     for (const p of pts) {
-      out.push(`<g><title>${esc(`${name}, ${p.label}: recall ${p.recall.toFixed(3)}, ${p.qps.toFixed(0)} qps`)}</title>${marker(kind, sx(Math.max(x0, p.recall)), sy(p.qps), colour)}</g>`);
+      out.push(
+        `<g><title>${esc(`${name}, ${p.label}: recall ${p.recall.toFixed(3)}, ${p.qps.toFixed(0)} qps`)}</title>${marker(kind, sx(Math.max(x0, p.recall)), sy(p.qps), colour)}</g>`,
+      );
     }
     const ly = m.top + 10 + i * 20;
     const lx = m.left + pw + 20;
-    out.push(marker(kind, lx, ly, colour), `<text x="${lx + 12}" y="${ly + 4}">${esc(name)}</text>`);
+    out.push(
+      marker(kind, lx, ly, colour),
+      `<text x="${lx + 12}" y="${ly + 4}">${esc(name)}</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n');

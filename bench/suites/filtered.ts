@@ -14,21 +14,43 @@ import { knnIndexName } from './native-knn.js';
  * query (no near neighbour matches: the hard case). Recall@10 against the exact top-10 among the
  * matching items; every hit must match, and `first` hits must come back when ≥ `first` match.
  */
-export async function filteredBenchmark(ctx: BenchContext, data: Dataset, truth: GroundTruth, mainPrefix: string) {
-  if (!data.ownTopicFilter || !data.otherTopicFilter || !truth.filteredOwn || !truth.filteredOther) return;
+export async function filteredBenchmark(
+  ctx: BenchContext,
+  data: Dataset,
+  truth: GroundTruth,
+  mainPrefix: string,
+) {
+  if (!data.ownTopicFilter || !data.otherTopicFilter || !truth.filteredOwn || !truth.filteredOther)
+    return;
   const cases = [
-    { name: 'own topic', filters: data.ownTopicFilter, truths: truth.filteredOwn, counts: truth.filteredOwnCounts! },
-    { name: 'other topic', filters: data.otherTopicFilter, truths: truth.filteredOther, counts: truth.filteredOtherCounts! },
+    {
+      name: 'own topic',
+      filters: data.ownTopicFilter,
+      truths: truth.filteredOwn,
+      counts: truth.filteredOwnCounts!,
+    },
+    {
+      name: 'other topic',
+      filters: data.otherTopicFilter,
+      truths: truth.filteredOther,
+      counts: truth.filteredOtherCounts!,
+    },
   ];
   const table: Table = {
     title: `Filtered similarity (textFilter = a topic name, ~5% of items) — ${data.name}`,
-    columns: ['filter', 'method', 'recall@10', 'queries short of 10 hits', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+    columns: [
+      'filter',
+      'method',
+      'recall@10',
+      'queries short of 10 hits',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+    ],
     rows: [],
     note:
       'Matching items per query: ' +
-      cases
-        .map((c) => `${c.name} ${Math.min(...c.counts)}–${Math.max(...c.counts)}`)
-        .join(', ') +
+      cases.map((c) => `${c.name} ${Math.min(...c.counts)}–${Math.max(...c.counts)}`).join(', ') +
       ` of ${data.count}. Gateway: \`similar(id, modalities: [IMAGE], textFilter)\`, ${paramsLabel(CHOSEN)}, ` +
       `rerank ${CHOSEN_RERANK_DEPTH}. Native kNN: the same multi_match as a kNN filter (HNSW ` +
       'pre-filtering), hnsw index.',
@@ -46,21 +68,43 @@ export async function filteredBenchmark(ctx: BenchContext, data: Dataset, truth:
       log(`filtered: ${c.name}, gateway`);
       const g = await measureQueries(
         ctx,
-        gatewaySimilar(gateway.url, data, { modalities: ['IMAGE'], textFilter: (q) => c.filters[q]! }),
+        gatewaySimilar(gateway.url, data, {
+          modalities: ['IMAGE'],
+          textFilter: (q) => c.filters[q]!,
+        }),
         c.truths,
         { expectedHits },
       );
       short += g.shortAnswers;
-      table.rows.push([c.name, 'gateway `similar`', fmtRecall(g.recall), g.shortAnswers, fmtQps(g.qps), fmtMs(g.p50Ms), fmtMs(g.p99Ms)]);
+      table.rows.push([
+        c.name,
+        'gateway `similar`',
+        fmtRecall(g.recall),
+        g.shortAnswers,
+        fmtQps(g.qps),
+        fmtMs(g.p50Ms),
+        fmtMs(g.p99Ms),
+      ]);
       for (const nc of [100, 500]) {
         log(`filtered: ${c.name}, knn num_candidates ${nc}`);
         const k = await measureQueries(
           ctx,
-          knnSearch(client, knnIndexName(ctx, data, 'hnsw'), data, { numCandidates: nc, textFilter: (q) => c.filters[q]! }),
+          knnSearch(client, knnIndexName(ctx, data, 'hnsw'), data, {
+            numCandidates: nc,
+            textFilter: (q) => c.filters[q]!,
+          }),
           c.truths,
           { expectedHits },
         );
-        table.rows.push([c.name, `native kNN + filter, nc ${nc}`, fmtRecall(k.recall), k.shortAnswers, fmtQps(k.qps), fmtMs(k.p50Ms), fmtMs(k.p99Ms)]);
+        table.rows.push([
+          c.name,
+          `native kNN + filter, nc ${nc}`,
+          fmtRecall(k.recall),
+          k.shortAnswers,
+          fmtQps(k.qps),
+          fmtMs(k.p50Ms),
+          fmtMs(k.p99Ms),
+        ]);
       }
     }
   } finally {

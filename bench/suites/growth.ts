@@ -2,7 +2,7 @@ import { syntheticData } from '../data/synthetic-data.js';
 import type { Dataset } from '../data/dataset.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, K, section, type BenchContext } from '../lib/context.js';
-import { indexSizeBytes, mergeToOneSegment } from '../lib/elasticsearch-node.js';
+import { deleteIndexes, indexSizeBytes, mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
 import { knnSearch } from '../lib/knn-index.js';
 import { cachedModel, paramsLabel } from '../lib/lsh-admin.js';
@@ -23,7 +23,16 @@ export async function growthBenchmark(ctx: BenchContext, main: Dataset, mainPref
   const model: LshModel = cachedModel(ctx.cacheDir, main, 'IMAGE', CHOSEN);
   const table: Table = {
     title: `Growth with N — \`similar(id, modalities: [IMAGE])\`, ${paramsLabel(CHOSEN)}, rerank ${CHOSEN_RERANK_DEPTH}, vs native kNN (hnsw)`,
-    columns: ['N', 'method', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms', 'ingest/load items/s', 'index MB'],
+    columns: [
+      'N',
+      'method',
+      'recall@10',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+      'ingest/load items/s',
+      'index MB',
+    ],
     rows: [],
     note:
       'Gateway ingest: `ingestItems` with the image model active (text vectors stored, not ' +
@@ -49,7 +58,16 @@ export async function growthBenchmark(ctx: BenchContext, main: Dataset, mainPref
       log(`growth: N = ${n}, gateway`);
       const g = await gatewayPoint(ctx, prefix, data, truth.image, CHOSEN_RERANK_DEPTH);
       const lshSize = await indexSizeBytes(ctx.es, `${prefix}-items`);
-      table.rows.push([n, 'gateway `similar`', fmtRecall(g.recall), fmtQps(g.qps), fmtMs(g.p50Ms), fmtMs(g.p99Ms), ingestRate === null ? '–' : fmtQps(ingestRate), (lshSize / 2 ** 20).toFixed(0)]);
+      table.rows.push([
+        n,
+        'gateway `similar`',
+        fmtRecall(g.recall),
+        fmtQps(g.qps),
+        fmtMs(g.p50Ms),
+        fmtMs(g.p99Ms),
+        ingestRate === null ? '–' : fmtQps(ingestRate),
+        (lshSize / 2 ** 20).toFixed(0),
+      ]);
       let knnIndex = knnIndexName(ctx, data, 'hnsw');
       let knnRate: number | null = null;
       let knnSize = 0;
@@ -63,13 +81,26 @@ export async function growthBenchmark(ctx: BenchContext, main: Dataset, mainPref
       }
       for (const nc of GROWTH_CANDIDATES) {
         log(`growth: N = ${n}, knn num_candidates ${nc}`);
-        const k = await measureQueries(ctx, knnSearch(client, knnIndex, data, { numCandidates: nc }), truth.image);
-        table.rows.push([n, `native kNN, nc ${nc}`, fmtRecall(k.recall), fmtQps(k.qps), fmtMs(k.p50Ms), fmtMs(k.p99Ms), knnRate === null ? '–' : fmtQps(knnRate), (knnSize / 2 ** 20).toFixed(0)]);
+        const k = await measureQueries(
+          ctx,
+          knnSearch(client, knnIndex, data, { numCandidates: nc }),
+          truth.image,
+        );
+        table.rows.push([
+          n,
+          `native kNN, nc ${nc}`,
+          fmtRecall(k.recall),
+          fmtQps(k.qps),
+          fmtMs(k.p50Ms),
+          fmtMs(k.p99Ms),
+          knnRate === null ? '–' : fmtQps(knnRate),
+          (knnSize / 2 ** 20).toFixed(0),
+        ]);
       }
       if (!isMain) {
-        for (const index of [`${prefix}-items-000001`, `${prefix}-models`, knnIndex]) {
-          if (await ctx.es.indices.exists({ index })) await ctx.es.indices.delete({ index });
-        }
+        await deleteIndexes(ctx.es, `${prefix}-`);
+        if (await ctx.es.indices.exists({ index: knnIndex }))
+          await ctx.es.indices.delete({ index: knnIndex });
       }
     }
   } finally {

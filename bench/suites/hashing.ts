@@ -4,7 +4,14 @@ import { vectorFile } from '../data/data-cache.js';
 import type { Dataset } from '../data/dataset.js';
 import { CHOSEN, RECIPE, section, type BenchContext } from '../lib/context.js';
 import { fmtQps, fmtRatio, log, printTable, type Table } from '../lib/format.js';
-import { paramsLabel, saveModel, trainingSample, trainModel, SEED, type LshParams } from '../lib/lsh-admin.js';
+import {
+  paramsLabel,
+  saveModel,
+  trainingSample,
+  trainModel,
+  SEED,
+  type LshParams,
+} from '../lib/lsh-admin.js';
 import { ensureVenv, runPython } from '../python/python-env.js';
 
 const SCRIPT = fileURLToPath(new URL('../python/recipe_baseline.py', import.meta.url));
@@ -19,7 +26,12 @@ interface PythonResult {
   recipe?: PythonRun;
   numpy: PythonRun;
   versions?: Record<string, string>;
-  threadpools?: { internal_api: string; num_threads: number; architecture: string; version: string }[];
+  threadpools?: {
+    internal_api: string;
+    num_threads: number;
+    architecture: string;
+    version: string;
+  }[];
 }
 
 /** Repeats fn until `seconds` have passed (at least once); returns calls per second × per. */
@@ -43,7 +55,14 @@ export async function hashingBenchmark(ctx: BenchContext, data: Dataset) {
   const hashCount = Math.min(data.count, 10_000);
   const table: Table = {
     title: `Hashing and training speed — ${data.image.dim}-d image vectors of ${data.name}`,
-    columns: ['model', 'pipeline', 'train s', 'hash vectors/s', 'TypeScript hashing vs this', 'this train time vs TypeScript'],
+    columns: [
+      'model',
+      'pipeline',
+      'train s',
+      'hash vectors/s',
+      'TypeScript hashing vs this',
+      'this train time vs TypeScript',
+    ],
     rows: [],
     note: '',
   };
@@ -56,7 +75,9 @@ export async function hashingBenchmark(ctx: BenchContext, data: Dataset) {
     saveModel(ctx.cacheDir, data, 'IMAGE', params, model);
     const hasher = new LshHasher(model);
     const codes = new Int32Array(hashCount * params.subspaces);
-    const tsBatch = rate(ctx.size.hashSeconds, hashCount, () => hasher.hashBatchInto(data.image.data, hashCount, codes));
+    const tsBatch = rate(ctx.size.hashSeconds, hashCount, () =>
+      hasher.hashBatchInto(data.image.data, hashCount, codes),
+    );
     const one = Array.from(data.image.data.subarray(0, data.image.dim));
     const tsOne = rate(Math.min(2, ctx.size.hashSeconds), 200, () => {
       for (let i = 0; i < 200; i++) hasher.hashOne(one);
@@ -64,20 +85,42 @@ export async function hashingBenchmark(ctx: BenchContext, data: Dataset) {
 
     log(`hashing: Python recipe and NumPy ${paramsLabel(params)}`);
     const py = await runPython<PythonResult>(python, SCRIPT, [
-      '--vectors', vectorFile(ctx.cacheDir, data.name, 'image'),
-      '--dim', String(data.image.dim),
-      '--train-count', String(trainCount),
-      '--hash-count', String(hashCount),
-      '--subspaces', String(params.subspaces),
-      '--clusters', String(params.clusters),
-      '--seed', String(SEED),
-      '--predict-seconds', String(ctx.size.hashSeconds),
+      '--vectors',
+      vectorFile(ctx.cacheDir, data.name, 'image'),
+      '--dim',
+      String(data.image.dim),
+      '--train-count',
+      String(trainCount),
+      '--hash-count',
+      String(hashCount),
+      '--subspaces',
+      String(params.subspaces),
+      '--clusters',
+      String(params.clusters),
+      '--seed',
+      String(SEED),
+      '--predict-seconds',
+      String(ctx.size.hashSeconds),
       ...(params.rotate ? ['--rotate'] : []),
     ]);
     const label = paramsLabel(params);
     table.rows.push(
-      [label, 'TypeScript `trainLshModel` + `hashBatchInto` (codes)', tsTrain.toFixed(1), fmtQps(tsBatch), '1.00×', '1.00×'],
-      [label, 'TypeScript `hashOne` (tokens, one vector a call)', '', fmtQps(tsOne), fmtRatio(tsBatch / tsOne), ''],
+      [
+        label,
+        'TypeScript `trainLshModel` + `hashBatchInto` (codes)',
+        tsTrain.toFixed(1),
+        fmtQps(tsBatch),
+        '1.00×',
+        '1.00×',
+      ],
+      [
+        label,
+        'TypeScript `hashOne` (tokens, one vector a call)',
+        '',
+        fmtQps(tsOne),
+        fmtRatio(tsBatch / tsOne),
+        '',
+      ],
     );
     if (py.recipe) {
       table.rows.push([
@@ -106,7 +149,9 @@ export async function hashingBenchmark(ctx: BenchContext, data: Dataset) {
       met: recipeRatio >= 50 && numpyRatio >= 1,
     });
     if (py.versions) {
-      const pools = (py.threadpools ?? []).map((p) => `${p.internal_api} ${p.version ?? ''} ${p.architecture ?? ''} ×${p.num_threads}`);
+      const pools = (py.threadpools ?? []).map(
+        (p) => `${p.internal_api} ${p.version ?? ''} ${p.architecture ?? ''} ×${p.num_threads}`,
+      );
       info = `Python ${py.versions.python}, NumPy ${py.versions.numpy}, scikit-learn ${py.versions['scikit-learn']}; BLAS: ${pools.join(', ')}.`;
     }
   }

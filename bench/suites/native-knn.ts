@@ -1,7 +1,12 @@
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { section, type BenchContext } from '../lib/context.js';
 import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
-import { buildKnnIndex, knnSearch, type KnnIndexInfo, type KnnIndexType } from '../lib/knn-index.js';
+import {
+  buildKnnIndex,
+  knnSearch,
+  type KnnIndexInfo,
+  type KnnIndexType,
+} from '../lib/knn-index.js';
 import { measureQueries, type PointResult } from '../lib/measure.js';
 import { queryClient } from '../lib/query-clients.js';
 
@@ -27,7 +32,9 @@ export async function buildKnnIndexes(
   const infos: KnnIndexInfo[] = [];
   for (const type of types) {
     log(`knn: building ${type} index of ${data.count} items`);
-    infos.push(await buildKnnIndex(ctx.es, data, knnIndexName(ctx, data, type), type, ctx.size.ingestBatch));
+    infos.push(
+      await buildKnnIndex(ctx.es, data, knnIndexName(ctx, data, type), type, ctx.size.ingestBatch),
+    );
   }
   return infos;
 }
@@ -64,14 +71,31 @@ export async function nativeKnnBenchmark(
           truth.image,
         );
         points.push({ type: info.type, numCandidates: nc, result });
-        table.rows.push([info.type, nc, fmtRecall(result.recall), fmtQps(result.qps), fmtMs(result.p50Ms), fmtMs(result.p99Ms)]);
-        ctx.plot.push({ series: `native kNN ${info.type}`, label: `nc ${nc}`, recall: result.recall, qps: result.qps });
+        table.rows.push([
+          info.type,
+          nc,
+          fmtRecall(result.recall),
+          fmtQps(result.qps),
+          fmtMs(result.p50Ms),
+          fmtMs(result.p99Ms),
+        ]);
+        ctx.plot.push({
+          series: `native kNN ${info.type}`,
+          label: `nc ${nc}`,
+          recall: result.recall,
+          qps: result.qps,
+        });
       }
     }
     const build: Table = {
       title: `Native kNN index build — ${data.name}`,
       columns: ['index', 'bulk load s', 'merge to 1 segment s', 'size MB'],
-      rows: infos.map((i) => [i.type, i.loadSeconds.toFixed(1), i.mergeSeconds.toFixed(1), (i.sizeBytes / 2 ** 20).toFixed(0)]),
+      rows: infos.map((i) => [
+        i.type,
+        i.loadSeconds.toFixed(1),
+        i.mergeSeconds.toFixed(1),
+        (i.sizeBytes / 2 ** 20).toFixed(0),
+      ]),
     };
     const s = section(ctx, '3. Elasticsearch native kNN (the peer)');
     s.tables.push(table, build);
@@ -92,7 +116,14 @@ export async function nativeKnnBenchmark(
           knnSearch(client, infos[0]!.index, data, { numCandidates: nc, multimodal: true }),
           truth.multimodal,
         );
-        mm.rows.push([infos[0]!.type, nc, fmtRecall(r.recall), fmtQps(r.qps), fmtMs(r.p50Ms), fmtMs(r.p99Ms)]);
+        mm.rows.push([
+          infos[0]!.type,
+          nc,
+          fmtRecall(r.recall),
+          fmtQps(r.qps),
+          fmtMs(r.p50Ms),
+          fmtMs(r.p99Ms),
+        ]);
       }
       s.tables.push(mm);
       printTable(mm);

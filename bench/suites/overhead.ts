@@ -17,6 +17,7 @@ interface StoredDoc {
   tags: string[];
   modalities: ('IMAGE' | 'TEXT')[];
   image_lsh?: string[];
+  image_model_version?: number;
   vectors?: { image?: number[] };
 }
 
@@ -33,7 +34,8 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
     const doc = got.docs[0];
     const source = doc && 'found' in doc && doc.found ? doc._source : undefined;
     const vector = source?.vectors?.image;
-    if (!source || !vector || !source.image_lsh) throw new Error(`item ${id} not found or not hashed`);
+    if (!source || !vector || !source.image_lsh)
+      throw new Error(`item ${id} not found or not hashed`);
     const clauses = [{ modality: 'IMAGE' as const, like: { kind: 'item' as const, id }, boost: 1 }];
     const plan: SimilarPlan = {
       clauses,
@@ -43,7 +45,10 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
       mlt: { ...DEFAULT_MLT_SETTINGS, maxQueryTerms: source.image_lsh.length },
       vectorsFor: ['IMAGE'],
     };
-    const response = await client.search<StoredDoc>({ index: alias, ...compileSimilarQuery(plan, alias) });
+    const response = await client.search<StoredDoc>({
+      index: alias,
+      ...compileSimilarQuery(plan, alias),
+    });
     const candidates: Candidate[] = response.hits.hits.flatMap((hit) =>
       hit._source
         ? [
@@ -56,6 +61,10 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
                 modalities: hit._source.modalities,
               },
               vectors: hit._source.vectors?.image ? { IMAGE: hit._source.vectors.image } : {},
+              modelVersions:
+                hit._source.image_model_version !== undefined
+                  ? { IMAGE: hit._source.image_model_version }
+                  : {},
               tokenScore: hit._score ?? 0,
             },
           ]
@@ -70,7 +79,12 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
  * 4. Gateway overhead: the same Elasticsearch requests sent directly with the client vs through
  * the GraphQL gateway. Two alternating rounds each; the mean of the rounds is reported.
  */
-export async function overheadBenchmark(ctx: BenchContext, data: Dataset, truth: GroundTruth, mainPrefix: string) {
+export async function overheadBenchmark(
+  ctx: BenchContext,
+  data: Dataset,
+  truth: GroundTruth,
+  mainPrefix: string,
+) {
   const alias = `${mainPrefix}-items`;
   const gateway = await startGatewayProcess(ctx.repoDir, {
     elasticsearchUrl: ctx.esUrl,
@@ -85,26 +99,65 @@ export async function overheadBenchmark(ctx: BenchContext, data: Dataset, truth:
       runs.direct.push(await measureQueries(ctx, direct.answer, truth.image));
       log(`overhead: round ${round + 1}, through the gateway`);
       runs.gateway.push(
-        await measureQueries(ctx, gatewaySimilar(gateway.url, data, { modalities: ['IMAGE'] }), truth.image),
+        await measureQueries(
+          ctx,
+          gatewaySimilar(gateway.url, data, { modalities: ['IMAGE'] }),
+          truth.image,
+        ),
       );
     }
   } finally {
     await direct.close();
     await gateway.stop();
   }
-  const avg = (rs: PointResult[], f: (r: PointResult) => number) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
-  const g = { qps: avg(runs.gateway, (r) => r.qps), p50: avg(runs.gateway, (r) => r.p50Ms), p99: avg(runs.gateway, (r) => r.p99Ms), recall: avg(runs.gateway, (r) => r.recall) };
-  const d = { qps: avg(runs.direct, (r) => r.qps), p50: avg(runs.direct, (r) => r.p50Ms), p99: avg(runs.direct, (r) => r.p99Ms), recall: avg(runs.direct, (r) => r.recall) };
+  const avg = (rs: PointResult[], f: (r: PointResult) => number) =>
+    rs.reduce((s, r) => s + f(r), 0) / rs.length;
+  const g = {
+    qps: avg(runs.gateway, (r) => r.qps),
+    p50: avg(runs.gateway, (r) => r.p50Ms),
+    p99: avg(runs.gateway, (r) => r.p99Ms),
+    recall: avg(runs.gateway, (r) => r.recall),
+  };
+  const d = {
+    qps: avg(runs.direct, (r) => r.qps),
+    p50: avg(runs.direct, (r) => r.p50Ms),
+    p99: avg(runs.direct, (r) => r.p99Ms),
+    recall: avg(runs.direct, (r) => r.recall),
+  };
   const ratio = g.qps / d.qps;
   const added = g.p50 - d.p50;
   ctx.facts.overheadRatio = ratio;
   ctx.facts.overheadAddedP50 = added;
   const table: Table = {
     title: `Gateway overhead — \`similar\`, ${paramsLabel(CHOSEN)}, rerank ${CHOSEN_RERANK_DEPTH}, ${data.name}`,
-    columns: ['path', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms', 'qps vs direct', 'added p50 ms'],
+    columns: [
+      'path',
+      'recall@10',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+      'qps vs direct',
+      'added p50 ms',
+    ],
     rows: [
-      ['direct: client `mget` + `search` (same body) + re-rank', fmtRecall(d.recall), fmtQps(d.qps), fmtMs(d.p50), fmtMs(d.p99), '1.00×', '–'],
-      ['gateway: HTTP → GraphQL → same requests → answer', fmtRecall(g.recall), fmtQps(g.qps), fmtMs(g.p50), fmtMs(g.p99), fmtRatio(ratio), fmtMs(added)],
+      [
+        'direct: client `mget` + `search` (same body) + re-rank',
+        fmtRecall(d.recall),
+        fmtQps(d.qps),
+        fmtMs(d.p50),
+        fmtMs(d.p99),
+        '1.00×',
+        '–',
+      ],
+      [
+        'gateway: HTTP → GraphQL → same requests → answer',
+        fmtRecall(g.recall),
+        fmtQps(g.qps),
+        fmtMs(g.p50),
+        fmtMs(g.p99),
+        fmtRatio(ratio),
+        fmtMs(added),
+      ],
     ],
     note:
       'Direct: the benchmark process does what the gateway does (same mget, same search body ' +

@@ -3,7 +3,7 @@ import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from 
 import { mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
 import { knnSearch } from '../lib/knn-index.js';
-import { cachedModel, paramsLabel, PrefixAdmin, type LshParams } from '../lib/lsh-admin.js';
+import { cachedModel, paramsLabel, type LshParams } from '../lib/lsh-admin.js';
 import { measureQueries } from '../lib/measure.js';
 import { queryClient } from '../lib/query-clients.js';
 import { freshPrefix, ingestThroughGateway } from './ingest.js';
@@ -22,14 +22,24 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
   ];
   const table: Table = {
     title: `Real data: scikit-learn \`digits\` (${data.count} items, ${data.image.dim}-d pixels, ${data.queries.length} queries)`,
-    columns: ['method', 'setting', 'postings walked', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+    columns: [
+      'method',
+      'setting',
+      'postings walked',
+      'recall@10',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+    ],
     rows: [],
     note:
       'Every 9th image is a query item, held out of model training. Gateway: `similar(id)`, ' +
       'child process; native kNN: hnsw index, straight from the client.',
   };
   log(`real data: ingesting ${data.name}`);
-  const admin = await freshPrefix(ctx, prefix, { IMAGE: cachedModel(ctx.cacheDir, data, 'IMAGE', CHOSEN) });
+  const admin = await freshPrefix(ctx, prefix, {
+    IMAGE: cachedModel(ctx.cacheDir, data, 'IMAGE', CHOSEN),
+  });
   try {
     await ingestThroughGateway(ctx, data, prefix);
     for (const config of configs) {
@@ -40,7 +50,8 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
       for (const depth of config.depths) {
         log(`real data: ${paramsLabel(config.params)} rerank ${depth}`);
         const r = await gatewayPoint(ctx, prefix, data, truth.image, depth);
-        if (config.params === CHOSEN && depth === CHOSEN_RERANK_DEPTH) ctx.facts.digitsRecall = r.recall;
+        if (config.params === CHOSEN && depth === CHOSEN_RERANK_DEPTH)
+          ctx.facts.digitsRecall = r.recall;
         table.rows.push([
           `gateway ${paramsLabel(config.params)}`,
           depth === 1 ? 'no rerank' : `rerank ${depth}`,
@@ -60,8 +71,20 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
   try {
     for (const nc of [10, 40, 160]) {
       log(`real data: knn num_candidates ${nc}`);
-      const r = await measureQueries(ctx, knnSearch(client, knnIndexName(ctx, data, 'hnsw'), data, { numCandidates: nc }), truth.image);
-      table.rows.push(['native kNN hnsw', `nc ${nc}`, '–', fmtRecall(r.recall), fmtQps(r.qps), fmtMs(r.p50Ms), fmtMs(r.p99Ms)]);
+      const r = await measureQueries(
+        ctx,
+        knnSearch(client, knnIndexName(ctx, data, 'hnsw'), data, { numCandidates: nc }),
+        truth.image,
+      );
+      table.rows.push([
+        'native kNN hnsw',
+        `nc ${nc}`,
+        '–',
+        fmtRecall(r.recall),
+        fmtQps(r.qps),
+        fmtMs(r.p50Ms),
+        fmtMs(r.p99Ms),
+      ]);
     }
   } finally {
     await client.close();

@@ -2,13 +2,7 @@ import { LshHasher } from '../../src/lsh/hash.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import { SimilarService } from '../../src/search/similar-service.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
-import {
-  CHOSEN,
-  CHOSEN_RERANK_DEPTH,
-  RECIPE,
-  section,
-  type BenchContext,
-} from '../lib/context.js';
+import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from '../lib/context.js';
 import { mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
 import { startGatewayProcess } from '../lib/gateway-process.js';
@@ -45,11 +39,15 @@ export function postingsWalked(data: Dataset, model: LshModel): number {
   const codes = new Int32Array(sample * G);
   hasher.hashBatchInto(data.image.data, sample, codes);
   const df = new Float64Array(G * model.clusters);
-  for (let i = 0; i < sample; i++) for (let g = 0; g < G; g++) df[g * model.clusters + codes[i * G + g]!]!++;
+  for (let i = 0; i < sample; i++)
+    for (let g = 0; g < G; g++) df[g * model.clusters + codes[i * G + g]!]!++;
   const qCodes = new Int32Array(data.queries.length * G);
   const qVectors = new Float32Array(data.queries.length * data.image.dim);
   data.queries.forEach((i, q) =>
-    qVectors.set(data.image.data.subarray(i * data.image.dim, (i + 1) * data.image.dim), q * data.image.dim),
+    qVectors.set(
+      data.image.data.subarray(i * data.image.dim, (i + 1) * data.image.dim),
+      q * data.image.dim,
+    ),
   );
   hasher.hashBatchInto(qVectors, data.queries.length, qCodes);
   let total = 0;
@@ -123,7 +121,15 @@ export async function similarBenchmark(
   const points: SimilarPoint[] = [];
   const table: Table = {
     title: `\`similar(id, modalities: [IMAGE])\` through the gateway — ${data.name}`,
-    columns: ['model', 'rerank depth', 'postings walked', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+    columns: [
+      'model',
+      'rerank depth',
+      'postings walked',
+      'recall@10',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+    ],
     rows: [],
     note:
       '`more_like_this` with the product settings (min_term_freq 1, min_doc_freq 1, ' +
@@ -135,7 +141,9 @@ export async function similarBenchmark(
   try {
     for (const config of modelConfigs()) {
       const model = cachedModel(ctx.cacheDir, data, 'IMAGE', config.params);
-      log(`similar: activating IMAGE ${paramsLabel(config.params)} and re-hashing ${data.count} items`);
+      log(
+        `similar: activating IMAGE ${paramsLabel(config.params)} and re-hashing ${data.count} items`,
+      );
       await admin.activateAndRehash('IMAGE', model);
       await mergeToOneSegment(ctx.es, admin.itemsAlias);
       const walked = postingsWalked(data, model);
@@ -168,10 +176,25 @@ export async function similarBenchmark(
   // Both modalities (the default when `modalities` is omitted), the chosen model for each.
   if (truth.multimodal) {
     log('similar: both modalities');
-    const mm = await gatewayPoint(ctx, mainPrefix, data, truth.multimodal, CHOSEN_RERANK_DEPTH, undefined);
+    const mm = await gatewayPoint(
+      ctx,
+      mainPrefix,
+      data,
+      truth.multimodal,
+      CHOSEN_RERANK_DEPTH,
+      undefined,
+    );
     const mmTable: Table = {
       title: `\`similar(id)\` on both modalities (IMAGE + TEXT, ${paramsLabel(CHOSEN)} each) — ${data.name}`,
-      columns: ['model', 'rerank depth', 'postings walked', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+      columns: [
+        'model',
+        'rerank depth',
+        'postings walked',
+        'recall@10',
+        'qps (8 clients)',
+        'p50 ms',
+        'p99 ms',
+      ],
       rows: [row(`${paramsLabel(CHOSEN)} ×2`, CHOSEN_RERANK_DEPTH, null, mm)],
       note: 'Truth: exact top-10 by the mean of image and text cosine (what `similar` ranks by).',
     };
@@ -184,10 +207,23 @@ export async function similarBenchmark(
 }
 
 /** Multi-probe: `similarToVector` with LSHQL_PROBES 1..3 (it applies to by-vector queries). */
-export async function probesBenchmark(ctx: BenchContext, data: Dataset, truth: GroundTruth, mainPrefix: string) {
+export async function probesBenchmark(
+  ctx: BenchContext,
+  data: Dataset,
+  truth: GroundTruth,
+  mainPrefix: string,
+) {
   const table: Table = {
     title: `Multi-probe: \`similarToVector(IMAGE)\` with the query item's vector — ${data.name}`,
-    columns: ['model', 'probes', 'rerank depth', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+    columns: [
+      'model',
+      'probes',
+      'rerank depth',
+      'recall@10',
+      'qps (8 clients)',
+      'p50 ms',
+      'p99 ms',
+    ],
     rows: [],
     note:
       'Each request carries the 512 floats of the vector; 11 hits asked, the query item itself ' +
@@ -195,8 +231,11 @@ export async function probesBenchmark(ctx: BenchContext, data: Dataset, truth: G
   };
   for (const probes of [1, 2, 3]) {
     log(`probes: ${probes}`);
-    const r = await withGateway(ctx, mainPrefix, { rerankDepth: CHOSEN_RERANK_DEPTH, probes }, (url) =>
-      measureQueries(ctx, gatewaySimilarToVector(url, data), truth.image),
+    const r = await withGateway(
+      ctx,
+      mainPrefix,
+      { rerankDepth: CHOSEN_RERANK_DEPTH, probes },
+      (url) => measureQueries(ctx, gatewaySimilarToVector(url, data), truth.image),
     );
     table.rows.push([
       paramsLabel(CHOSEN),
@@ -207,7 +246,12 @@ export async function probesBenchmark(ctx: BenchContext, data: Dataset, truth: G
       fmtMs(r.p50Ms),
       fmtMs(r.p99Ms),
     ]);
-    ctx.plot.push({ series: 'gateway similarToVector, probes', label: `probes ${probes}`, recall: r.recall, qps: r.qps });
+    ctx.plot.push({
+      series: 'gateway similarToVector, probes',
+      label: `probes ${probes}`,
+      recall: r.recall,
+      qps: r.qps,
+    });
   }
   section(ctx, 'Multi-probe').tables.push(table);
   printTable(table);
@@ -226,13 +270,37 @@ export async function mltSettingsBenchmark(
 ) {
   const admin = await PrefixAdmin.open(ctx.esUrl, mainPrefix);
   const N = data.count;
-  const settings: { label: string; mlt: { minimumShouldMatch?: string; maxDocFreq?: number }; depth: number }[] = [
+  const settings: {
+    label: string;
+    mlt: { minimumShouldMatch?: string; maxDocFreq?: number };
+    depth: number;
+  }[] = [
     { label: 'current: minimum_should_match 1', mlt: {}, depth: CHOSEN_RERANK_DEPTH },
-    { label: 'minimum_should_match 2', mlt: { minimumShouldMatch: '2' }, depth: CHOSEN_RERANK_DEPTH },
-    { label: 'minimum_should_match 3', mlt: { minimumShouldMatch: '3' }, depth: CHOSEN_RERANK_DEPTH },
-    { label: 'minimum_should_match 25%', mlt: { minimumShouldMatch: '25%' }, depth: CHOSEN_RERANK_DEPTH },
-    { label: `max_doc_freq 1% of N (${Math.round(N / 100)})`, mlt: { maxDocFreq: Math.round(N / 100) }, depth: CHOSEN_RERANK_DEPTH },
-    { label: `max_doc_freq 0.5% of N (${Math.round(N / 200)})`, mlt: { maxDocFreq: Math.round(N / 200) }, depth: CHOSEN_RERANK_DEPTH },
+    {
+      label: 'minimum_should_match 2',
+      mlt: { minimumShouldMatch: '2' },
+      depth: CHOSEN_RERANK_DEPTH,
+    },
+    {
+      label: 'minimum_should_match 3',
+      mlt: { minimumShouldMatch: '3' },
+      depth: CHOSEN_RERANK_DEPTH,
+    },
+    {
+      label: 'minimum_should_match 25%',
+      mlt: { minimumShouldMatch: '25%' },
+      depth: CHOSEN_RERANK_DEPTH,
+    },
+    {
+      label: `max_doc_freq 1% of N (${Math.round(N / 100)})`,
+      mlt: { maxDocFreq: Math.round(N / 100) },
+      depth: CHOSEN_RERANK_DEPTH,
+    },
+    {
+      label: `max_doc_freq 0.5% of N (${Math.round(N / 200)})`,
+      mlt: { maxDocFreq: Math.round(N / 200) },
+      depth: CHOSEN_RERANK_DEPTH,
+    },
     { label: 'minimum_should_match 2, rerank 50', mlt: { minimumShouldMatch: '2' }, depth: 50 },
   ];
   const table: Table = {
@@ -257,12 +325,23 @@ export async function mltSettingsBenchmark(
       const r = await measureQueries(
         ctx,
         async (q) => {
-          const result = await service.similar({ id: data.ids[data.queries[q]!]!, modalities: ['IMAGE'], first: 10 });
+          const result = await service.similar({
+            id: data.ids[data.queries[q]!]!,
+            modalities: ['IMAGE'],
+            first: 10,
+          });
           return result.hits.map((h) => h.item.id);
         },
         truth.image,
       );
-      table.rows.push([s.label, s.depth, fmtRecall(r.recall), fmtQps(r.qps), fmtMs(r.p50Ms), fmtMs(r.p99Ms)]);
+      table.rows.push([
+        s.label,
+        s.depth,
+        fmtRecall(r.recall),
+        fmtQps(r.qps),
+        fmtMs(r.p50Ms),
+        fmtMs(r.p99Ms),
+      ]);
     }
   } finally {
     await admin.close();

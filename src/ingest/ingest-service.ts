@@ -1,6 +1,6 @@
 import { ErrorCode, LshqlError } from '../errors.js';
 import type { ModelRegistry } from '../lsh/registry/model-registry.js';
-import type { ItemWriteResult, SearchBackend } from '../search/backend.js';
+import { STALE_GENERATION, type ItemWriteResult, type SearchBackend } from '../search/backend.js';
 import { MODALITIES, type Modality } from '../search/modality.js';
 import type { StoredItem } from '../search/stored-item.js';
 import { hashItems } from './hash-items.js';
@@ -64,14 +64,10 @@ export class IngestService {
         `The batch has ${inputs.length} items; send at most ${this.options.maxBatchSize} per request.`,
       );
     }
-    // A fresh look at the active models: another instance may have trained one a moment ago.
-    const models = new Map(
-      await Promise.all(
-        MODALITIES.map(async (m) => [m, await this.registry.active(m, { fresh: true })] as const),
-      ),
-    );
+    // A fresh look at the generation: another instance may have activated a model a moment ago.
+    const { generation, models } = await this.registry.current({ fresh: true });
     const dimensions: Partial<Record<Modality, number | null>> = {};
-    for (const m of MODALITIES) dimensions[m] = await this.dimensionOf(m, models.get(m)?.model.dim);
+    for (const m of MODALITIES) dimensions[m] = await this.dimensionOf(m, models[m]?.model.dim);
 
     const failed: IngestFailure[] = [];
     const accepted: StoredItem[] = [];
@@ -107,10 +103,38 @@ export class IngestService {
     }
 
     for (const m of MODALITIES) {
-      const active = models.get(m);
+      const active = models[m];
       if (active) hashItems(accepted, m, active);
     }
-    const results = await this.write(accepted);
+    let results = await this.write(accepted, generation.id);
+    // A model was activated while this batch was on its way: hash again for the new generation.
+    const stale = new Set(
+      results.filter((r) => r.error?.code === STALE_GENERATION).map((r) => r.id),
+    );
+    if (stale.size > 0) {
+      const retry = accepted.filter((item) => stale.has(item.id));
+      const current = await this.registry.current({ fresh: true });
+      for (const m of MODALITIES) {
+        const active = current.models[m];
+        if (active) hashItems(retry, m, active);
+      }
+      const retried = new Map(
+        (await this.write(retry, current.generation.id)).map((r) => [r.id, r]),
+      );
+      results = results.map((r) => {
+        const again = retried.get(r.id);
+        if (!again) return r;
+        return again.error?.code === STALE_GENERATION
+          ? {
+              id: r.id,
+              error: {
+                code: ErrorCode.CONFLICT,
+                message: 'A model was being activated; send the item again.',
+              },
+            }
+          : again;
+      });
+    }
     let indexed = 0;
     for (const result of results) {
       if (result.error) failed.push({ id: result.id, ...result.error });
@@ -127,9 +151,9 @@ export class IngestService {
    * Writes the batch; when the backend is unreachable every item of it is reported failed (some
    * may have landed before the failure: ingest is idempotent, so sending them again is safe).
    */
-  private async write(items: StoredItem[]): Promise<ItemWriteResult[]> {
+  private async write(items: StoredItem[], generation: string): Promise<ItemWriteResult[]> {
     try {
-      return await this.backend.putItems(items);
+      return await this.backend.putItems(items, generation);
     } catch (error) {
       if (!(error instanceof LshqlError) || error.code !== ErrorCode.BACKEND_UNAVAILABLE)
         throw error;
@@ -152,6 +176,10 @@ export class IngestService {
         ErrorCode.BAD_USER_INPUT,
         `${ids.length} ids given; delete at most ${this.options.maxBatchSize} per request.`,
       );
+    }
+    // Elasticsearch refuses a whole bulk request with an empty _id; no item has one anyway.
+    if (ids.some((id) => id === '')) {
+      throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'An id is empty: send the ids of items.');
     }
     return this.backend.deleteItems([...new Set(ids)]);
   }

@@ -28,6 +28,9 @@ export const DEFAULT_ITEM_LIMITS: ItemLimits = {
   maxVectorLength: 4096,
 };
 
+/** Largest finite 32-bit float: vector values are hashed (and best stored) as float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function vectorOf(
   input: ItemInput,
   modality: Modality,
@@ -59,6 +62,15 @@ export function checkVector(
       fail(
         ErrorCode.BAD_USER_INPUT,
         `The ${modality} vector has a non-finite value at index ${i}.`,
+      );
+    }
+    // Hashing works on 32-bit floats, and cosine similarity multiplies squared norms: a value
+    // like 1e308 overflowed to Infinity/NaN there (a NaN score, an internal error on every query
+    // re-ranking the item).
+    if (Math.abs(value) > FLOAT32_MAX) {
+      fail(
+        ErrorCode.BAD_USER_INPUT,
+        `The ${modality} vector has a value outside the 32-bit float range at index ${i}.`,
       );
     }
   }

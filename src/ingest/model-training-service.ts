@@ -42,8 +42,8 @@ function positiveInt(value: number | null | undefined, name: string, fallback: n
 
 /**
  * Trains the next model version of a modality on a seeded reservoir sample of the stored
- * vectors, activates it, then re-hashes every stored item whose tokens came from another version.
- * Activation comes first so that items ingested meanwhile are hashed with the new model at once.
+ * vectors, stores it, and activates it: the backend re-hashes every stored item into a new
+ * generation and swaps it in atomically, so queries never mix versions.
  */
 export class ModelTrainingService {
   private readonly running = new Set<Modality>();
@@ -118,8 +118,7 @@ export class ModelTrainingService {
         seed: this.defaults.seed,
       });
       const record = await this.registry.publish(modality, model);
-      await this.registry.activate(modality, record.version);
-      await this.rehash(modality, onProgress);
+      await this.activate(modality, record.version, onProgress);
       return { ...record, active: true };
     } finally {
       this.running.delete(modality);
@@ -151,36 +150,23 @@ export class ModelTrainingService {
     return { sample: sample.subarray(0, count * dim), count };
   }
 
-  /** Re-hashes stored items not hashed by the active version; returns how many were updated. */
-  async rehash(
+  /**
+   * Activates a stored version: the backend re-hashes every item of the modality into a new
+   * generation and swaps it in at once. Returns how many items were re-hashed.
+   */
+  async activate(
     modality: Modality,
+    version: number,
     onProgress?: (progress: TrainingProgress) => void,
   ): Promise<number> {
-    const active = await this.registry.requireActive(modality);
-    let done = 0;
-    for await (const rows of this.backend.scanVectors(modality, {
-      batchSize: this.defaults.batchSize,
-      exceptVersion: active.record.version,
-    })) {
-      const usable = rows.filter((row) => row.vector.length === active.model.dim);
-      const tokens = hashVectors(
-        active,
-        usable.map((row) => row.vector),
-      );
-      // A conflict means the item was re-ingested meanwhile, already hashed by this version.
-      await this.backend.updateTokens(
-        modality,
-        usable.map((row, i) => ({
-          id: row.id,
-          tokens: tokens[i]!,
-          version: active.record.version,
-          ...(row.revision ? { revision: row.revision } : {}),
-        })),
-      );
-      done += usable.length;
-      onProgress?.({ phase: 'rehashing', done });
-    }
-    await this.backend.refresh();
-    return done;
+    const active = await this.registry.load(modality, version);
+    const rehashed = await this.backend.activateModel(
+      modality,
+      version,
+      (vectors) => hashVectors(active, vectors),
+      (done) => onProgress?.({ phase: 'rehashing', done }),
+    );
+    this.registry.invalidate();
+    return rehashed;
   }
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, LshqlError } from '../errors.js';
 import { cosineSimilarity } from '../lsh/vector-math.js';
-import type { ModelRegistry } from '../lsh/registry/model-registry.js';
+import type { ActiveModel, ModelRegistry } from '../lsh/registry/model-registry.js';
 import { checkVector, DEFAULT_ITEM_LIMITS } from '../ingest/item-input.js';
 import type { Candidate, SearchBackend } from './backend.js';
 import type { Modality } from './modality.js';
@@ -46,6 +46,9 @@ export interface SimilarToVectorRequest {
   textFilter?: string | null;
   first?: number | null;
 }
+
+/** Largest per-modality weight: they are relative, so this leaves room for any real ratio. */
+const MAX_WEIGHT = 1_000_000;
 
 /**
  * "Items like this": a token match (more_like_this on the LSH fields, filtered by text) finds
@@ -146,8 +149,12 @@ export class SimilarService {
       }
       queryVectors[modality] = vector;
       const weight = request.weights?.[modality] ?? 1;
-      if (!Number.isFinite(weight) || weight < 0) {
-        throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'Weights must be finite and not negative.');
+      // Bounded: weights become Elasticsearch boosts (32-bit floats; 1e308 overflowed there).
+      if (!Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `Weights must be between 0 and ${MAX_WEIGHT.toLocaleString('en-US')}.`,
+        );
       }
       clauses.push({ modality, like: { kind: 'item', id: item.id }, boost: weight });
       modelVersions.push({ modality, version });
@@ -161,8 +168,25 @@ export class SimilarService {
   async similarToVector(request: SimilarToVectorRequest): Promise<SimilarResultModel> {
     const first = this.checkFirst(request.first);
     const textFilter = this.checkTextFilter(request.textFilter);
-    const active = await this.registry.requireActive(request.modality);
+    let active = await this.registry.requireActive(request.modality);
     checkVector(request.vector, request.modality, active.model.dim, DEFAULT_ITEM_LIMITS);
+    let answer = await this.byVector(request, active, textFilter, first);
+    // Another instance may have activated a newer model since this one cached its own: the
+    // candidates then carry other versions. Hash again with the current model, once.
+    if (answer.stale) {
+      active = await this.registry.requireActive(request.modality, { fresh: true });
+      checkVector(request.vector, request.modality, active.model.dim, DEFAULT_ITEM_LIMITS);
+      answer = await this.byVector(request, active, textFilter, first);
+    }
+    return answer.result;
+  }
+
+  private async byVector(
+    request: SimilarToVectorRequest,
+    active: ActiveModel,
+    textFilter: string | null,
+    first: number,
+  ): Promise<{ result: SimilarResultModel; stale: boolean }> {
     const tokens =
       this.options.probes > 1
         ? active.hasher.probeTokens(request.vector, this.options.probes)
@@ -172,9 +196,13 @@ export class SimilarService {
     ];
     const plan = this.plan(clauses, textFilter, [], first, tokens.length);
     const candidates = await this.backend.executeSimilar(plan);
+    const version = active.record.version;
     return {
-      hits: rerank(candidates, { [request.modality]: [...request.vector] }, clauses, first),
-      modelVersions: [{ modality: request.modality, version: active.record.version }],
+      stale: candidates.some((c) => c.modelVersions[request.modality] !== version),
+      result: {
+        hits: rerank(candidates, { [request.modality]: [...request.vector] }, clauses, first),
+        modelVersions: [{ modality: request.modality, version }],
+      },
     };
   }
 }

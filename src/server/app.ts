@@ -6,8 +6,10 @@ import { createContext, type GraphqlContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
 import { isAuthorized, presentedKey } from './api-key.js';
+import { guardEntityRepresentations } from './entity-representations.js';
 import { createErrorFormatter } from './error-format.js';
 import { registerGraphiql, type GraphiqlTab } from './graphiql-route.js';
+import { knownOperationTypesRule } from './known-operation-types-rule.js';
 import type { GatewayMetrics } from './metrics.js';
 import { DEFAULT_OPERATION_LIMITS, operationProtection } from './operation-limits.js';
 
@@ -48,10 +50,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
   });
 
-  const armor = operationProtection(DEFAULT_OPERATION_LIMITS, production);
+  const armor = operationProtection(DEFAULT_OPERATION_LIMITS);
   const apollo = new ApolloServer<GraphqlContext>({
-    schema: buildSchema(),
-    validationRules: armor.validationRules,
+    // Item is the one entity type (`@key(fields: "id")`).
+    schema: guardEntityRepresentations(buildSchema(), { Item: ['id'] }),
+    validationRules: [knownOperationTypesRule, ...armor.validationRules],
     parseOptions: armor.parseOptions,
     allowBatchedHttpRequests: false,
     logger: app.log,
@@ -68,6 +71,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     ],
     formatError: createErrorFormatter({
       exposeInternals: false,
+      hideSuggestions: production,
       onInternalError: (error) => app.log.error({ err: error }, 'unexpected error in a resolver'),
     }),
   });

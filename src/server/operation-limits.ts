@@ -19,22 +19,23 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
 };
 
 /**
- * GraphQL Armor's protections for Apollo Server. Field suggestions ("did you mean …") are
- * blocked in production, where they would reveal the schema with introspection off.
+ * GraphQL Armor's protections for Apollo Server. Suggestions ("did you mean …") are removed in
+ * production by the error formatter (`hideSuggestions`), not by Armor's mask: that one missed
+ * enum values ("Did you mean the enum value …") and left "[Suggestion hidden]?" behind.
  *
  * The token limit is graphql-js's own (`parseOptions.maxTokens`), not Armor's max-tokens plugin:
  * that plugin parses a second time inside Apollo's `parsingDidStart` hook, so every syntax
  * error (not only a token flood) escaped as an unexpected error, an HTTP 500. The parser's limit
  * fails like any syntax error: HTTP 400, GRAPHQL_PARSE_FAILED.
  */
-export function operationProtection(limits: OperationLimits, production: boolean) {
+export function operationProtection(limits: OperationLimits) {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
     costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
     maxAliases: { n: limits.maxAliases, exposeLimits: true },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
     maxTokens: { enabled: false },
-    blockFieldSuggestion: { enabled: production },
+    blockFieldSuggestion: { enabled: false },
   }).protect();
   return { ...armor, parseOptions: { maxTokens: limits.maxTokens } };
 }

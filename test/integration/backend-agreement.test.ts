@@ -37,7 +37,9 @@ describe('embedded and Elasticsearch backends agree on the demo data', () => {
       overlaps.push(fromEmbedded.filter((hit) => fromEs.has(hit)).length / denominator);
     }
     const mean = overlaps.reduce((sum, o) => sum + o, 0) / overlaps.length;
-    console.log(`mean top-10 overlap between backends: ${mean.toFixed(3)} over ${overlaps.length} queries`);
+    console.log(
+      `mean top-10 overlap between backends: ${mean.toFixed(3)} over ${overlaps.length} queries`,
+    );
     expect(mean).toBeGreaterThanOrEqual(0.8);
   });
 });

@@ -170,13 +170,14 @@ describe('GraphiQL page in headless Chromium', () => {
   });
 
   it('runs the similar example and shows the hits the API returns', async () => {
-    const graphqlResponse = page.waitForResponse(
-      (r) =>
-        r.url() === `${gateway!.url}/graphql` &&
-        (r.request().postData() ?? '').includes('similar('),
-    );
-    await page.locator(EXECUTE_BUTTON).click();
-    const response = await graphqlResponse;
+    const [response] = await Promise.all([
+      page.waitForResponse(
+        (r) =>
+          r.url() === `${gateway!.url}/graphql` &&
+          (r.request().postData() ?? '').includes('similar('),
+      ),
+      page.locator(EXECUTE_BUTTON).click(),
+    ]);
     expect(response.status()).toBe(200);
     const sent = response.request().postDataJSON() as {
       query: string;

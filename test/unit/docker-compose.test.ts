@@ -26,7 +26,10 @@ describe('docker-compose.yml', () => {
   it('pins the Elasticsearch image to the version the tests run', () => {
     const version = /ES_VERSION=(\S+)/.exec(readFileSync('scripts/elasticsearch.env', 'utf8'))![1];
     expect(es.image).toBe(`docker.elastic.co/elasticsearch/elasticsearch:${version}`);
-    expect(env(es)).toMatchObject({ 'discovery.type': 'single-node', 'xpack.security.enabled': 'false' });
+    expect(env(es)).toMatchObject({
+      'discovery.type': 'single-node',
+      'xpack.security.enabled': 'false',
+    });
     expect(es.healthcheck?.test.join(' ')).toContain('_cluster/health');
   });
 

@@ -424,15 +424,15 @@ describe('EmbeddedBackend', () => {
     });
   });
 
-  describe('scanVectors and updateTokens', () => {
-    const collect = async (
-      modality: Modality,
-      options: { batchSize: number; exceptVersion?: number },
-    ) => {
+  describe('scanVectors and activateModel', () => {
+    const collect = async (modality: Modality, options: { batchSize: number }) => {
       const batches: VectorRow[][] = [];
       for await (const rows of backend.scanVectors(modality, options)) batches.push(rows);
       return batches;
     };
+    // A stand-in for a model: one token naming the vector's first value.
+    const hashByFirstValue = (vectors: readonly (readonly number[])[]) =>
+      vectors.map((v) => [`0-${v[0]}`]);
 
     beforeEach(async () => {
       await backend.putItems([
@@ -448,51 +448,44 @@ describe('EmbeddedBackend', () => {
       const batches = await collect('IMAGE', { batchSize: 3 });
       expect(batches.map((rows) => rows.map((r) => r.id))).toEqual([['a', 'b', 'c'], ['d']]);
       expect(batches[0]?.[2]?.vector).toEqual([3, 3]);
-      expect(batches[0]?.[0]?.revision).toMatchObject({ primaryTerm: 1 });
       expect((await collect('TEXT', { batchSize: 10 })).flat().map((r) => r.id)).toEqual([
         'c',
         'e',
       ]);
     });
 
-    it('skips items hashed by exceptVersion', async () => {
-      const except2 = await collect('IMAGE', { batchSize: 10, exceptVersion: 2 });
-      expect(except2.flat().map((r) => r.id)).toEqual(['b', 'c', 'd']);
-      const except1 = await collect('IMAGE', { batchSize: 10, exceptVersion: 1 });
-      expect(except1.flat().map((r) => r.id)).toEqual(['a', 'c', 'd']);
-    });
-
-    it('updates tokens and model version, and reindexes them', async () => {
-      const results = await backend.updateTokens('IMAGE', [
-        { id: 'c', tokens: ['5-5', '6-6'], version: 3 },
-        { id: 'b', tokens: ['5-5'], version: 3 },
-        { id: 'ghost', tokens: ['5-5'], version: 3 },
+    it('re-hashes every item of the modality and activates the version in one step', async () => {
+      expect((await backend.generation()).versions).toEqual({});
+      const progress: number[] = [];
+      const rehashed = await backend.activateModel('IMAGE', 3, hashByFirstValue, (n) =>
+        progress.push(n),
+      );
+      expect(rehashed).toBe(4);
+      expect(progress.at(-1)).toBe(4);
+      expect((await backend.generation()).versions).toEqual({ IMAGE: 3 });
+      const stored = await backend.getItems(['a', 'b', 'c', 'd', 'e']);
+      expect(stored.map((s) => [s?.tokens.IMAGE, s?.modelVersions.IMAGE])).toEqual([
+        [['0-1'], 3],
+        [['0-2'], 3],
+        [['0-3'], 3],
+        [['0-4'], 3],
+        [undefined, undefined],
       ]);
-      expect(results.slice(0, 2)).toEqual([{ id: 'c' }, { id: 'b' }]);
-      expect(results[2]).toMatchObject({ id: 'ghost', error: { code: 'NOT_FOUND' } });
-      expect(await backend.countItems()).toBe(5);
-
-      const [c, b] = await backend.getItems(['c', 'b']);
-      expect(c).toMatchObject({ tokens: { IMAGE: ['5-5', '6-6'] }, modelVersions: { IMAGE: 3 } });
-      expect(b).toMatchObject({ tokens: { IMAGE: ['5-5'] }, modelVersions: { IMAGE: 3 } });
-      expect(await ids(plan([tokensClause(['5-5', '6-6'])]))).toEqual(['c', 'b']);
+      expect(await ids(plan([tokensClause(['0-3'])]))).toEqual(['c']);
       expect(await ids(plan([tokensClause(['0-1'])]))).toEqual(['a']);
-      const pending = await collect('IMAGE', { batchSize: 10, exceptVersion: 3 });
-      expect(pending.flat().map((r) => r.id)).toEqual(['a', 'd']);
     });
 
-    it('refuses a token update whose revision is stale', async () => {
-      const [rows] = await collect('IMAGE', { batchSize: 10 });
-      const rowOf = (id: string) => rows!.find((r) => r.id === id)!;
-      // "a" is re-ingested after the scan read it; "b" is not.
-      await backend.putItems([item('a', { image: ['9-9'], imageVector: [1, 1], version: 3 })]);
-      const results = await backend.updateTokens('IMAGE', [
-        { id: 'a', tokens: ['old'], version: 2, revision: rowOf('a').revision! },
-        { id: 'b', tokens: ['new'], version: 3, revision: rowOf('b').revision! },
+    it('hashes items written during the activation with the new model too', async () => {
+      const activation = backend.activateModel('IMAGE', 4, hashByFirstValue);
+      // Written while the activation yields: hashed by the old model (none here).
+      await backend.putItems([
+        item('f', { imageVector: [6, 6] }),
+        item('a', { imageVector: [7, 7] }),
       ]);
-      expect(results[0]).toMatchObject({ id: 'a', error: { code: 'CONFLICT' } });
-      expect(results[1]).toEqual({ id: 'b' });
-      expect((await backend.getItems(['a']))[0]?.tokens.IMAGE).toEqual(['9-9']);
+      await activation;
+      const [f, a] = await backend.getItems(['f', 'a']);
+      expect(f).toMatchObject({ tokens: { IMAGE: ['0-6'] }, modelVersions: { IMAGE: 4 } });
+      expect(a).toMatchObject({ tokens: { IMAGE: ['0-7'] }, modelVersions: { IMAGE: 4 } });
     });
   });
 
@@ -539,12 +532,11 @@ describe('EmbeddedBackend', () => {
     });
 
     it('holds one active version per modality', async () => {
-      expect(await backend.models.getActiveVersion('IMAGE')).toBeNull();
-      await backend.models.setActiveVersion('IMAGE', 1);
-      await backend.models.setActiveVersion('IMAGE', 2);
-      await backend.models.setActiveVersion('TEXT', 1);
-      expect(await backend.models.getActiveVersion('IMAGE')).toBe(2);
-      expect(await backend.models.getActiveVersion('TEXT')).toBe(1);
+      expect((await backend.generation()).versions).toEqual({});
+      backend.models.activate('IMAGE', 1);
+      backend.models.activate('IMAGE', 2);
+      backend.models.activate('TEXT', 1);
+      expect((await backend.generation()).versions).toEqual({ IMAGE: 2, TEXT: 1 });
     });
 
     describe('persistence', () => {
@@ -567,9 +559,11 @@ describe('EmbeddedBackend', () => {
           item('gone', { title: 'deleted', image: ['3-14'] }),
         ]);
         await first.deleteItems(['gone']);
-        await first.updateTokens('IMAGE', [{ id: 'b', tokens: ['3-14', '2-3'], version: 2 }]);
         await first.models.create(model('IMAGE', 1));
-        await first.models.setActiveVersion('IMAGE', 1);
+        // Version 1 hashes b's vector [1, 0] to ['3-14', '2-3'] (and a's to its own tokens).
+        await first.activateModel('IMAGE', 1, (vectors) =>
+          vectors.map((v) => (v[0] === 1 ? ['3-14', '2-3'] : ['3-14', '1-1'])),
+        );
         await first.close();
         expect(await readdir(join(dir, 'nested'))).toEqual(['store.jsonl']);
 
@@ -587,12 +581,12 @@ describe('EmbeddedBackend', () => {
               modalities: ['IMAGE', 'TEXT'],
               vectors: { IMAGE: [1, 0], TEXT: [0, 1] },
               tokens: { IMAGE: ['3-14', '2-3'], TEXT: ['7-7'] },
-              modelVersions: { IMAGE: 2, TEXT: 1 },
+              modelVersions: { IMAGE: 1, TEXT: 1 },
             },
             null,
           ]);
           expect(await second.models.get('IMAGE', 1)).toEqual(model('IMAGE', 1));
-          expect(await second.models.getActiveVersion('IMAGE')).toBe(1);
+          expect((await second.generation()).versions).toEqual({ IMAGE: 1 });
           expect(await second.models.create(model('IMAGE', 1))).toBe(false);
           // The reloaded index searches like the original.
           expect(

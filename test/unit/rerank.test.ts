@@ -6,6 +6,7 @@ const view = (id: string) => ({ id, title: null, text: null, tags: [], modalitie
 const candidate = (id: string, image?: number[], text?: number[], tokenScore = 1): Candidate => ({
   item: view(id),
   vectors: { ...(image ? { IMAGE: image } : {}), ...(text ? { TEXT: text } : {}) },
+  modelVersions: {},
   tokenScore,
 });
 

@@ -1,6 +1,6 @@
 import { ErrorCode, LshqlError } from '../../errors.js';
-import type { ModelStore } from '../../search/backend.js';
-import type { Modality } from '../../search/modality.js';
+import type { Generation, ModelStore, SearchBackend } from '../../search/backend.js';
+import { MODALITIES, type Modality } from '../../search/modality.js';
 import { LshHasher } from '../hash.js';
 import type { LshModel } from '../lsh-model.js';
 import { deserializeModel, serializeModel } from '../model-serialization.js';
@@ -13,7 +13,17 @@ export interface ActiveModel {
   hasher: LshHasher;
 }
 
-function toRecord(stored: StoredModel, model: LshModel, activeVersion: number | null): ModelRecord {
+/** The current generation of the items with its active models loaded. */
+export interface ActiveModels {
+  generation: Generation;
+  models: Partial<Record<Modality, ActiveModel>>;
+}
+
+function toRecord(
+  stored: StoredModel,
+  model: LshModel,
+  activeVersion: number | undefined,
+): ModelRecord {
   return {
     modality: stored.modality,
     version: stored.version,
@@ -29,37 +39,49 @@ function toRecord(stored: StoredModel, model: LshModel, activeVersion: number | 
 }
 
 /**
- * Versioned LSH models shared by every gateway instance through the backend's model store.
- * Versions are immutable; one pointer per modality names the active one. Each instance caches
- * the active model and re-reads the pointer when its cache is older than `refreshMs` (or when a
- * caller asks for a fresh look, as ingest does), so a model activated elsewhere is picked up.
+ * Versioned LSH models shared by every gateway instance through the backend. Versions are
+ * immutable and stored in the model store; which version is active is recorded by the items'
+ * current generation, so activation and re-hashing switch together. Each instance caches the
+ * active models and looks again when its cache is older than `refreshMs` (or when a caller asks
+ * for a fresh look, as ingest does), so a model activated elsewhere is picked up.
  */
 export class ModelRegistry {
-  private readonly activeCache = new Map<
-    Modality,
-    { value: ActiveModel | null; checkedAt: number }
-  >();
+  private cache: { value: ActiveModels; checkedAt: number } | null = null;
   private readonly loaded = new Map<string, ActiveModel>();
 
   constructor(
-    private readonly store: ModelStore,
+    private readonly backend: Pick<SearchBackend, 'generation' | 'models'>,
     private readonly options: { refreshMs: number },
   ) {}
 
-  async active(modality: Modality, options: { fresh?: boolean } = {}): Promise<ActiveModel | null> {
-    const cached = this.activeCache.get(modality);
+  private get store(): ModelStore {
+    return this.backend.models;
+  }
+
+  /** The current generation and its models. */
+  async current(options: { fresh?: boolean } = {}): Promise<ActiveModels> {
+    const cached = this.cache;
     if (cached && !options.fresh && Date.now() - cached.checkedAt < this.options.refreshMs) {
       return cached.value;
     }
-    const version = await this.store.getActiveVersion(modality);
-    const value = version === null ? null : await this.load(modality, version);
-    this.activeCache.set(modality, { value, checkedAt: Date.now() });
+    const generation = await this.backend.generation();
+    const models: ActiveModels['models'] = {};
+    for (const modality of MODALITIES) {
+      const version = generation.versions[modality];
+      if (version !== undefined) models[modality] = await this.load(modality, version);
+    }
+    const value = { generation, models };
+    this.cache = { value, checkedAt: Date.now() };
     return value;
   }
 
+  async active(modality: Modality, options: { fresh?: boolean } = {}): Promise<ActiveModel | null> {
+    return (await this.current(options)).models[modality] ?? null;
+  }
+
   /** The active model, or MODEL_NOT_TRAINED with what to do about it. */
-  async requireActive(modality: Modality): Promise<ActiveModel> {
-    const active = await this.active(modality);
+  async requireActive(modality: Modality, options: { fresh?: boolean } = {}): Promise<ActiveModel> {
+    const active = await this.active(modality, options);
     if (!active) {
       throw new LshqlError(
         ErrorCode.MODEL_NOT_TRAINED,
@@ -70,7 +92,8 @@ export class ModelRegistry {
     return active;
   }
 
-  private async load(modality: Modality, version: number): Promise<ActiveModel> {
+  /** A stored version, deserialised once per process (versions never change). */
+  async load(modality: Modality, version: number): Promise<ActiveModel> {
     const key = `${modality}-${version}`;
     const known = this.loaded.get(key);
     if (known) return known;
@@ -92,13 +115,12 @@ export class ModelRegistry {
   }
 
   async list(modality?: Modality): Promise<ModelRecord[]> {
-    const [stored, imageActive, textActive] = await Promise.all([
+    const [stored, generation] = await Promise.all([
       this.store.list(modality),
-      this.store.getActiveVersion('IMAGE'),
-      this.store.getActiveVersion('TEXT'),
+      this.backend.generation(),
     ]);
     return stored.map((s) =>
-      toRecord(s, deserializeModel(s.model), s.modality === 'IMAGE' ? imageActive : textActive),
+      toRecord(s, deserializeModel(s.model), generation.versions[s.modality]),
     );
   }
 
@@ -118,11 +140,11 @@ export class ModelRegistry {
         `Another gateway instance stored ${modality} model version ${version} at the same time; retry trainModel.`,
       );
     }
-    return toRecord(stored, model, null);
+    return toRecord(stored, model, undefined);
   }
 
-  async activate(modality: Modality, version: number): Promise<void> {
-    await this.store.setActiveVersion(modality, version);
-    this.activeCache.delete(modality);
+  /** Forgets the cached generation, after this instance activated a model. */
+  invalidate(): void {
+    this.cache = null;
   }
 }

@@ -2,18 +2,20 @@ import { Client, Transport, errors } from '@elastic/elasticsearch';
 import { ErrorCode, LshqlError } from '../../errors.js';
 import type { SerializedLshModel } from '../../lsh/model-serialization.js';
 import type { StoredModel } from '../../lsh/registry/model-record.js';
-import type {
-  Candidate,
-  ItemWriteResult,
-  ModelStore,
-  SearchBackend,
-  TokenUpdate,
-  VectorRow,
+import {
+  STALE_GENERATION,
+  type Candidate,
+  type Generation,
+  type HashBatch,
+  type ItemWriteResult,
+  type ModelStore,
+  type SearchBackend,
+  type VectorRow,
 } from '../backend.js';
 import { MODALITIES, lshField, modalityKey, type Modality } from '../modality.js';
 import type { SimilarPlan } from '../query-plan.js';
 import type { ItemView, StoredItem } from '../stored-item.js';
-import { INDEX_SETTINGS, ITEMS_MAPPING, MODELS_MAPPING } from './index-mapping.js';
+import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { compileSimilarQuery } from './more-like-this-query.js';
 
 export interface ElasticsearchBackendOptions {
@@ -45,6 +47,8 @@ interface ItemDocument {
   image_model_version?: number;
   text_model_version?: number;
   vectors?: { image?: number[]; text?: number[] };
+  /** When the item was written (µs, gateway clock): the external version of the document. */
+  revision?: number;
 }
 
 interface ModelDocument {
@@ -94,6 +98,15 @@ function vectorsOf(doc: ItemDocument): Partial<Record<Modality, number[]>> {
     if (v) vectors[m] = v;
   }
   return vectors;
+}
+
+function modelVersionsOf(doc: ItemDocument): Partial<Record<Modality, number>> {
+  const versions: Partial<Record<Modality, number>> = {};
+  for (const m of MODALITIES) {
+    const version = doc[`${modalityKey(m)}_model_version`];
+    if (version !== undefined) versions[m] = version;
+  }
+  return versions;
 }
 
 function fromDocument(doc: ItemDocument): StoredItem {
@@ -147,12 +160,24 @@ class ShortBackoffTransport extends Transport {
   }
 }
 
+/** How far gateway clocks may disagree, for ordering writes by their revision. */
+const CLOCK_SKEW_MS = 5000;
+
+/** The next generation's index name: `<alias>-000001` → `<alias>-000002`. */
+export function nextGenerationIndex(alias: string, current: string): string {
+  const number = Number(/-(\d+)$/.exec(current)?.[1] ?? '0') + 1;
+  return `${alias}-${String(number).padStart(6, '0')}`;
+}
+
 function bulkItemError(
   entry: Record<string, { error?: { type?: string; reason?: string | null } }>,
 ) {
   const result = Object.values(entry)[0];
   if (!result?.error) return undefined;
   const type = result.error.type ?? 'error';
+  if (type === 'cluster_block_exception' || type === 'index_not_found_exception') {
+    return { code: STALE_GENERATION, message: 'A new generation of the items replaced this one.' };
+  }
   if (type === 'document_missing_exception') {
     return { code: ErrorCode.NOT_FOUND, message: 'No item with this id is stored.' };
   }
@@ -209,7 +234,7 @@ export class ElasticsearchBackend implements SearchBackend {
       const aliasExists = await this.client.indices.existsAlias({ name: this.itemsAlias });
       if (!aliasExists) {
         await this.createIgnoringRace(`${this.itemsAlias}-000001`, {
-          mappings: ITEMS_MAPPING,
+          mappings: generationMapping({}),
           aliases: { [this.itemsAlias]: { is_write_index: true } },
         });
       }
@@ -268,12 +293,40 @@ export class ElasticsearchBackend implements SearchBackend {
     );
   }
 
-  async putItems(items: readonly StoredItem[]): Promise<ItemWriteResult[]> {
+  async generation(): Promise<Generation> {
+    const mappings = await this.call('generation', () =>
+      this.client.indices.getMapping({ index: this.itemsAlias }),
+    );
+    const [index, mapping] = Object.entries(mappings)[0] ?? [];
+    if (!index || !mapping) throw new Error(`alias ${this.itemsAlias} names no index`);
+    const meta = mapping.mappings._meta as { model_versions?: Generation['versions'] } | undefined;
+    return { id: index, versions: { ...(meta?.model_versions ?? {}) } };
+  }
+
+  private lastRevision = 0;
+
+  /** A strictly increasing write time in µs: newer writes of an item always win. */
+  private nextRevision(): number {
+    this.lastRevision = Math.max(this.lastRevision + 1, Date.now() * 1000);
+    return this.lastRevision;
+  }
+
+  async putItems(items: readonly StoredItem[], generation?: string): Promise<ItemWriteResult[]> {
     if (items.length === 0) return [];
-    const operations = items.flatMap((item) => [
-      { index: { _index: this.itemsAlias, _id: item.id } },
-      toDocument(item),
-    ]);
+    const operations = items.flatMap((item) => {
+      const revision = this.nextRevision();
+      return [
+        {
+          index: {
+            _index: generation ?? this.itemsAlias,
+            _id: item.id,
+            version: revision,
+            version_type: 'external_gte' as const,
+          },
+        },
+        { ...toDocument(item), revision },
+      ];
+    });
     const response = await this.call('bulk', () =>
       this.client.bulk({ operations, refresh: this.options.refresh }),
     );
@@ -294,40 +347,9 @@ export class ElasticsearchBackend implements SearchBackend {
     return response.items.filter((entry) => entry.delete?.result === 'deleted').length;
   }
 
-  async updateTokens(
-    modality: Modality,
-    updates: readonly TokenUpdate[],
-  ): Promise<ItemWriteResult[]> {
-    if (updates.length === 0) return [];
-    const operations = updates.flatMap((u) => [
-      {
-        update: {
-          _index: this.itemsAlias,
-          _id: u.id,
-          ...(u.revision
-            ? { if_seq_no: u.revision.seqNo, if_primary_term: u.revision.primaryTerm }
-            : {}),
-        },
-      },
-      {
-        doc: {
-          [lshField(modality)]: u.tokens,
-          [`${modalityKey(modality)}_model_version`]: u.version,
-        },
-      },
-    ]);
-    const response = await this.call('bulk', () =>
-      this.client.bulk({ operations, refresh: false }),
-    );
-    return response.items.map((entry, i) => ({
-      id: updates[i]!.id,
-      ...(bulkItemError(entry) ? { error: bulkItemError(entry) } : {}),
-    }));
-  }
-
   async *scanVectors(
     modality: Modality,
-    options: { batchSize: number; exceptVersion?: number },
+    options: { batchSize: number },
   ): AsyncIterable<VectorRow[]> {
     const key = modalityKey(modality);
     let searchAfter: (string | number)[] | undefined;
@@ -337,17 +359,9 @@ export class ElasticsearchBackend implements SearchBackend {
           index: this.itemsAlias,
           size: options.batchSize,
           sort: [{ id: 'asc' }],
-          seq_no_primary_term: true,
           track_total_hits: false,
           _source: [`vectors.${key}`],
-          query: {
-            bool: {
-              filter: [{ term: { modalities: modality } }],
-              ...(options.exceptVersion !== undefined
-                ? { must_not: [{ term: { [`${key}_model_version`]: options.exceptVersion } }] }
-                : {}),
-            },
-          },
+          query: { bool: { filter: [{ term: { modalities: modality } }] } },
           ...(searchAfter ? { search_after: searchAfter } : {}),
         }),
       );
@@ -355,15 +369,7 @@ export class ElasticsearchBackend implements SearchBackend {
       const rows: VectorRow[] = [];
       for (const hit of hits) {
         const vector = hit._source?.vectors?.[key];
-        if (hit._id !== undefined && hit._id !== null && vector) {
-          rows.push({
-            id: hit._id,
-            vector,
-            ...(hit._seq_no !== undefined && hit._primary_term !== undefined
-              ? { revision: { seqNo: hit._seq_no, primaryTerm: hit._primary_term } }
-              : {}),
-          });
-        }
+        if (hit._id !== undefined && hit._id !== null && vector) rows.push({ id: hit._id, vector });
       }
       if (rows.length > 0) yield rows;
       if (hits.length < options.batchSize) return;
@@ -401,10 +407,206 @@ export class ElasticsearchBackend implements SearchBackend {
             {
               item: toView(hit._source),
               vectors: vectorsOf(hit._source),
+              modelVersions: modelVersionsOf(hit._source),
               tokenScore: hit._score ?? 0,
             },
           ]
         : [],
+    );
+  }
+
+  /** Reads one index in id order, full documents, in batches. */
+  private async *scanIndex(
+    index: string,
+    batchSize: number,
+    query: Record<string, unknown> = { match_all: {} },
+    withSource = true,
+  ): AsyncIterable<{ id: string; doc: ItemDocument }[]> {
+    let searchAfter: (string | number)[] | undefined;
+    for (;;) {
+      const response = await this.call('scan', () =>
+        this.client.search<ItemDocument>({
+          index,
+          size: batchSize,
+          sort: [{ id: 'asc' }],
+          track_total_hits: false,
+          query,
+          ...(withSource ? {} : { _source: false }),
+          ...(searchAfter ? { search_after: searchAfter } : {}),
+        }),
+      );
+      const hits = response.hits.hits;
+      const rows = hits.flatMap((hit) =>
+        hit._id && (hit._source || !withSource)
+          ? [{ id: hit._id, doc: hit._source ?? ({} as ItemDocument) }]
+          : [],
+      );
+      if (rows.length > 0) yield rows;
+      if (hits.length < batchSize) return;
+      searchAfter = hits[hits.length - 1]?.sort as (string | number)[] | undefined;
+      if (!searchAfter) return;
+    }
+  }
+
+  /**
+   * Copies documents into `target`, re-hashing `modality` with `hash`. Each copy keeps the
+   * source's revision as its external version, so it never overwrites a newer write.
+   */
+  private async copyGeneration(
+    source: AsyncIterable<{ id: string; doc: ItemDocument }[]>,
+    target: string,
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onCopied: (count: number) => void,
+  ): Promise<void> {
+    const key = modalityKey(modality);
+    for await (const rows of source) {
+      const toHash = rows.filter((row) => row.doc.vectors?.[key]);
+      const tokens = hash(toHash.map((row) => row.doc.vectors![key]!));
+      toHash.forEach((row, i) => {
+        row.doc[lshField(modality)] = tokens[i]!;
+        row.doc[`${key}_model_version`] = version;
+      });
+      const operations = rows.flatMap((row) => {
+        const revision = row.doc.revision ?? 0;
+        return [
+          {
+            index: {
+              _index: target,
+              _id: row.id,
+              version: revision,
+              version_type: 'external_gte' as const,
+            },
+          },
+          { ...row.doc, revision },
+        ];
+      });
+      const response = await this.call('bulk', () =>
+        this.client.bulk({ operations, refresh: false }),
+      );
+      const failed = response.items.filter((entry) => {
+        const error = Object.values(entry)[0]?.error;
+        return error && error.type !== 'version_conflict_engine_exception';
+      });
+      if (failed.length > 0) {
+        throw new Error(
+          `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
+        );
+      }
+      onCopied(toHash.length);
+    }
+  }
+
+  /**
+   * Builds the next generation with `modality` re-hashed by `version`, then swaps the alias to
+   * it in one atomic request. Writes that still reach the old generation are carried over after
+   * it is write-blocked (writers see STALE_GENERATION and write again to the new one).
+   */
+  async activateModel(
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+  ): Promise<number> {
+    const current = await this.generation();
+    await this.deleteGenerationsBefore(current.id);
+    const target = nextGenerationIndex(this.itemsAlias, current.id);
+    await this.call('init', () =>
+      this.client.indices.create({
+        index: target,
+        settings: INDEX_SETTINGS,
+        mappings: generationMapping({ ...current.versions, [modality]: version }),
+      }),
+    );
+    let rehashed = 0;
+    const progress = (count: number) => {
+      rehashed += count;
+      onProgress?.(rehashed);
+    };
+    try {
+      // A write stamped before this moment may still be on its way (until its request times out,
+      // retries included) or come from an instance whose clock is a little behind: the catch-up
+      // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
+      const lookBack =
+        (this.options.requestTimeoutMs * (this.options.maxRetries + 1) + CLOCK_SKEW_MS) * 1000;
+      const copyStart = this.nextRevision() - lookBack;
+      await this.call('refresh', () => this.client.indices.refresh({ index: current.id }));
+      await this.copyGeneration(
+        this.scanIndex(current.id, 500),
+        target,
+        modality,
+        version,
+        hash,
+        progress,
+      );
+      await this.call('refresh', () => this.client.indices.refresh({ index: target }));
+      const switchedAt = this.nextRevision();
+      await this.call('alias', () =>
+        this.client.indices.updateAliases({
+          actions: [
+            { remove: { index: current.id, alias: this.itemsAlias } },
+            { add: { index: target, alias: this.itemsAlias, is_write_index: true } },
+          ],
+        }),
+      );
+      // From here on nothing lands in the old generation; then carry over what did meanwhile.
+      await this.call('block', () =>
+        this.client.indices.addBlock({ index: current.id, block: 'write' }),
+      );
+      // Writes acknowledged before the block must be visible to the catch-up scan.
+      await this.call('refresh', () => this.client.indices.refresh({ index: current.id }));
+      await this.copyGeneration(
+        this.scanIndex(current.id, 500, { range: { revision: { gte: copyStart } } }),
+        target,
+        modality,
+        version,
+        hash,
+        progress,
+      );
+      // Writes stamped (up to clock skew) before the switch went to the old generation only.
+      await this.removeDeletedSince(current.id, target, switchedAt - CLOCK_SKEW_MS * 1000);
+      await this.call('refresh', () => this.client.indices.refresh({ index: target }));
+    } catch (error) {
+      const aliases = await this.client.indices
+        .getAlias({ name: this.itemsAlias })
+        .catch(() => ({}));
+      // Not switched yet: drop the half-built generation and keep serving the current one.
+      if (!(target in aliases))
+        await this.client.indices.delete({ index: target }, { ignore: [404] });
+      throw error;
+    }
+    // The old generation stays, write-blocked: a late write to it fails and is sent again to the
+    // new one (deleted, its name would be auto-created by the next write and swallow it).
+    return rehashed;
+  }
+
+  /** Drops the generations replaced before `current` (kept one activation long, blocked). */
+  private async deleteGenerationsBefore(current: string): Promise<void> {
+    const indexes = await this.call('init', () =>
+      this.client.indices.get({ index: `${this.itemsAlias}-*` }, { ignore: [404] }),
+    );
+    const old = Object.keys(indexes).filter((index) => index < current);
+    if (old.length > 0) await this.call('delete', () => this.client.indices.delete({ index: old }));
+  }
+
+  /**
+   * Deletes from `target` the items written before `before` that are no longer in the old
+   * generation: they were deleted there after the copy read them.
+   */
+  private async removeDeletedSince(old: string, target: string, before: number): Promise<void> {
+    const kept = new Set<string>();
+    for await (const rows of this.scanIndex(old, 5000, { match_all: {} }, false)) {
+      for (const row of rows) kept.add(row.id);
+    }
+    const gone: string[] = [];
+    const query = { range: { revision: { lt: before } } };
+    for await (const rows of this.scanIndex(target, 5000, query, false)) {
+      for (const row of rows) if (!kept.has(row.id)) gone.push(row.id);
+    }
+    if (gone.length === 0) return;
+    await this.call('bulk', () =>
+      this.client.bulk({ operations: gone.map((id) => ({ delete: { _index: target, _id: id } })) }),
     );
   }
 
@@ -485,26 +687,5 @@ class ElasticsearchModelStore implements ModelStore {
       if (error instanceof errors.ResponseError && error.statusCode === 409) return false;
       throw error;
     }
-  }
-
-  async getActiveVersion(modality: Modality): Promise<number | null> {
-    const response = await this.backend.call('models', () =>
-      this.client.get<ModelDocument>(
-        { index: this.backend.modelsIndex, id: `active-${modality}` },
-        { ignore: [404] },
-      ),
-    );
-    return response.found && response._source ? response._source.version : null;
-  }
-
-  async setActiveVersion(modality: Modality, version: number): Promise<void> {
-    await this.backend.call('models', () =>
-      this.client.index<ModelDocument>({
-        index: this.backend.modelsIndex,
-        id: `active-${modality}`,
-        // Read back by id (real-time GET), so no refresh is needed.
-        document: { kind: 'active', modality, version },
-      }),
-    );
   }
 }

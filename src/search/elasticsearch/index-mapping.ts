@@ -16,8 +16,17 @@ export const ITEMS_MAPPING = {
     image_model_version: { type: 'integer' },
     text_model_version: { type: 'integer' },
     vectors: { type: 'object', enabled: false },
+    revision: { type: 'long' },
   },
 } as const;
+
+/**
+ * The mapping of one generation of the items index. Its `_meta` records the model versions its
+ * tokens come from: that is what "active" means, so activation and re-hashing switch together.
+ */
+export function generationMapping(versions: Partial<Record<'IMAGE' | 'TEXT', number>>) {
+  return { ...ITEMS_MAPPING, _meta: { model_versions: versions } };
+}
 
 export const MODELS_MAPPING = {
   dynamic: 'strict',

@@ -54,6 +54,8 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
         'text',
         'tags',
         'modalities',
+        'image_model_version',
+        'text_model_version',
         ...plan.vectorsFor.map((m) => `vectors.${modalityKey(m)}`),
       ],
     },

@@ -6,10 +6,11 @@ import { ErrorCode, LshqlError } from '../../errors.js';
 import type { StoredModel } from '../../lsh/registry/model-record.js';
 import type {
   Candidate,
+  Generation,
+  HashBatch,
   ItemWriteResult,
   ModelStore,
   SearchBackend,
-  TokenUpdate,
   VectorRow,
 } from '../backend.js';
 import { MODALITIES, lshField, type Modality } from '../modality.js';
@@ -34,8 +35,10 @@ interface IndexedDocument {
 
 const TEXT_FIELDS = ['title', 'text'];
 const INDEXED_FIELDS = [...TEXT_FIELDS, 'image_lsh', 'text_lsh'];
-/** Revisions mimic Elasticsearch's: one primary term, a sequence number bumped per write. */
-const PRIMARY_TERM = 1;
+/** The embedded backend swaps generations in place, so it has just one, named so. */
+const EMBEDDED_GENERATION = 'embedded';
+/** Items re-hashed between two yields to the event loop while a model is activated. */
+const ACTIVATION_CHUNK = 500;
 const FILE_FORMAT = 1;
 const DEFAULT_SAVE_DELAY_MS = 500;
 
@@ -267,67 +270,72 @@ export class EmbeddedBackend implements SearchBackend {
     return deleted;
   }
 
-  async updateTokens(
+  async generation(): Promise<Generation> {
+    return { id: EMBEDDED_GENERATION, versions: this.models.activeVersions() };
+  }
+
+  /**
+   * Re-hashes the modality's items in chunks (yielding between them so requests go on), then
+   * applies every new token set and the new active version in one synchronous step: queries see
+   * either the old generation or the new one. Items written meanwhile are hashed in that step.
+   */
+  async activateModel(
     modality: Modality,
-    updates: readonly TokenUpdate[],
-  ): Promise<ItemWriteResult[]> {
-    const results = updates.map((update): ItemWriteResult => {
-      const item = this.items.get(update.id);
-      if (!item) {
-        return {
-          id: update.id,
-          error: { code: ErrorCode.NOT_FOUND, message: 'No item with this id is stored.' },
-        };
-      }
-      const revision = update.revision;
-      if (
-        revision &&
-        (revision.primaryTerm !== PRIMARY_TERM || revision.seqNo !== this.seqNos.get(update.id))
-      ) {
-        return {
-          id: update.id,
-          error: {
-            code: ErrorCode.CONFLICT,
-            message: 'The item changed while it was being written.',
-          },
-        };
-      }
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+  ): Promise<number> {
+    const computed = new Map<string, { seqNo: number; tokens: string[] }>();
+    const ids = [...this.items.keys()];
+    for (let start = 0; start < ids.length; start += ACTIVATION_CHUNK) {
+      const chunk = ids.slice(start, start + ACTIVATION_CHUNK).flatMap((id) => {
+        const item = this.items.get(id);
+        const vector = item?.vectors[modality];
+        return item && vector ? [{ id, vector, seqNo: this.seqNos.get(id) ?? 0 }] : [];
+      });
+      const tokens = hash(chunk.map((row) => row.vector));
+      chunk.forEach((row, i) => computed.set(row.id, { seqNo: row.seqNo, tokens: tokens[i]! }));
+      onProgress?.(computed.size);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The switch: no await from here to the end.
+    const stale = [...this.items.values()].filter(
+      (item) =>
+        item.vectors[modality] && computed.get(item.id)?.seqNo !== (this.seqNos.get(item.id) ?? 0),
+    );
+    const restale = hash(stale.map((item) => item.vectors[modality]!));
+    stale.forEach((item, i) => computed.set(item.id, { seqNo: -1, tokens: restale[i]! }));
+    let rehashed = 0;
+    for (const item of [...this.items.values()]) {
+      const next = computed.get(item.id);
+      if (!next || !item.vectors[modality]) continue;
       // Stored items are never mutated in place: a write stores a new object.
       this.store({
         ...item,
-        tokens: { ...item.tokens, [modality]: [...update.tokens] },
-        modelVersions: { ...item.modelVersions, [modality]: update.version },
+        tokens: { ...item.tokens, [modality]: next.tokens },
+        modelVersions: { ...item.modelVersions, [modality]: version },
       });
-      return { id: update.id };
-    });
-    if (results.some((r) => !r.error)) this.changed();
-    return results;
+      rehashed++;
+    }
+    this.models.activate(modality, version);
+    this.changed();
+    return rehashed;
   }
 
   async *scanVectors(
     modality: Modality,
-    options: { batchSize: number; exceptVersion?: number },
+    options: { batchSize: number },
   ): AsyncIterable<VectorRow[]> {
     const batchSize = Math.max(1, Math.floor(options.batchSize));
     // Ids are fixed when the scan starts; each item is read when its batch is built, so items
-    // re-hashed or deleted meanwhile are seen as they are now (like search_after paging).
+    // changed or deleted meanwhile are seen as they are now (like search_after paging).
     const ids = [...this.items.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     let rows: VectorRow[] = [];
     for (const id of ids) {
       const item = this.items.get(id);
       const vector = item?.vectors[modality];
       if (!item || !vector || !item.modalities.includes(modality)) continue;
-      if (
-        options.exceptVersion !== undefined &&
-        item.modelVersions[modality] === options.exceptVersion
-      ) {
-        continue;
-      }
-      rows.push({
-        id,
-        vector: [...vector],
-        revision: { seqNo: this.seqNos.get(id) ?? 0, primaryTerm: PRIMARY_TERM },
-      });
+      rows.push({ id, vector: [...vector] });
       if (rows.length === batchSize) {
         yield rows;
         rows = [];
@@ -410,7 +418,14 @@ export class EmbeddedBackend implements SearchBackend {
         const vector = item.vectors[m];
         if (vector) vectors[m] = [...vector];
       }
-      return [{ item: copyView(item), vectors, tokenScore: score }];
+      return [
+        {
+          item: copyView(item),
+          vectors,
+          modelVersions: { ...item.modelVersions },
+          tokenScore: score,
+        },
+      ];
     });
   }
 
@@ -627,11 +642,12 @@ export class InMemoryModelStore implements ModelStore {
     return true;
   }
 
-  async getActiveVersion(modality: Modality): Promise<number | null> {
-    return this.active.get(modality) ?? null;
+  /** The active version per modality (the embedded backend's generation). */
+  activeVersions(): Generation['versions'] {
+    return Object.fromEntries(this.active);
   }
 
-  async setActiveVersion(modality: Modality, version: number): Promise<void> {
+  activate(modality: Modality, version: number): void {
     this.active.set(modality, version);
     this.onChange();
   }

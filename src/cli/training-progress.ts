@@ -1,0 +1,40 @@
+import type { TrainingProgress } from '../ingest/model-training-service.js';
+
+const LABELS: Record<TrainingProgress['phase'], (done: number) => string> = {
+  sampling: (done) => `sampling: ${done} vectors read`,
+  training: () => 'training: k-means per subspace…',
+  rehashing: (done) => `re-hashing: ${done} items`,
+};
+
+/**
+ * Reports training phases on stderr: one line rewritten in place on a terminal (at most ~10
+ * times a second), one line per phase elsewhere. `done` reports the last count per phase.
+ */
+export function createTrainingProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  prefix: string,
+) {
+  const last: Partial<Record<TrainingProgress['phase'], number>> = {};
+  let phase: TrainingProgress['phase'] | null = null;
+  let drawnAt = 0;
+  const tty = stream.isTTY === true;
+  return {
+    last,
+    update(progress: TrainingProgress): void {
+      last[progress.phase] = progress.done;
+      const changed = progress.phase !== phase;
+      phase = progress.phase;
+      const line = `${prefix} ${LABELS[progress.phase](progress.done)}`;
+      if (tty) {
+        if (!changed && Date.now() - drawnAt < 100) return;
+        drawnAt = Date.now();
+        stream.write(`\r\x1b[2K${line}`);
+      } else if (changed) {
+        stream.write(`${line}\n`);
+      }
+    },
+    stop(): void {
+      if (tty && phase !== null) stream.write('\r\x1b[2K');
+    },
+  };
+}
