@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from '../config.js';
+import { ErrorCode, LshqlError } from '../errors.js';
 import { createBackend } from '../search/create-backend.js';
 import { createServices, type Services } from '../services.js';
 import { CliError, ExitCode, describeError } from './exit-codes.js';
@@ -95,6 +96,9 @@ export async function withServices<T>(
         ExitCode.USAGE,
         `cannot load ${config.LSHQL_EMBEDDED_FILE}: ${(error as Error).message}`,
       );
+    }
+    if (error instanceof LshqlError && error.code === ErrorCode.BACKEND_UNAVAILABLE) {
+      throw new LshqlError(error.code, `cannot reach ${backendLabel(config)}. ${error.message}`);
     }
     throw error;
   }

@@ -5,7 +5,12 @@ import type { ItemInput } from '../ingest/item-input.js';
 import type { Services } from '../services.js';
 import { cliConfig, withServices, type CliIo, type GlobalOptions } from './cli-context.js';
 import { CliError, ExitCode, fileErrorReason } from './exit-codes.js';
-import { createIngestProgress, type IngestProgressState } from './ingest-progress.js';
+import {
+  createIngestProgress,
+  type IngestProgress,
+  type IngestProgressState,
+} from './ingest-progress.js';
+import { formatIngestSummary, type LineFailure } from './ingest-summary.js';
 import { toItemInput } from './item-line.js';
 import { readJsonLines, type JsonLine } from './jsonl-reader.js';
 
@@ -16,14 +21,6 @@ export interface IngestCommandOptions {
   failures?: string;
   /** Failures listed in the summary (all of them go to `failures`). */
   show: number;
-}
-
-/** An item that did not land, by the line it came from. */
-export interface LineFailure {
-  line: number;
-  id?: string;
-  code: string;
-  message: string;
 }
 
 interface Source {
@@ -43,6 +40,9 @@ async function openSource(file: string, io: CliIo): Promise<Source> {
     } catch {
       size = undefined;
     }
+    if ((io.stdin as { isTTY?: boolean }).isTTY) {
+      io.stderr.write('reading items from the terminal: one JSON object per line, Ctrl-D ends\n');
+    }
     return { stream: io.stdin, size, name: 'standard input', close: async () => undefined };
   }
   let handle: FileHandle;
@@ -53,8 +53,9 @@ async function openSource(file: string, io: CliIo): Promise<Source> {
   }
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory())
+    if (stat.isDirectory()) {
       throw new CliError(ExitCode.USAGE, `cannot read ${file}: is a directory`);
+    }
     return {
       stream: handle.createReadStream({ highWaterMark: 256 * 1024, autoClose: false }),
       size: stat.isFile() ? stat.size : undefined,
@@ -67,8 +68,13 @@ async function openSource(file: string, io: CliIo): Promise<Source> {
   }
 }
 
+interface FailureLog {
+  write(failure: LineFailure): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 /** Where every failure goes as one JSON line, when `--failures` names a file. */
-async function openFailureLog(file: string | undefined) {
+async function openFailureLog(file: string | undefined): Promise<FailureLog | null> {
   if (file === undefined) return null;
   try {
     const handle = await open(file, 'w');
@@ -81,14 +87,11 @@ async function openFailureLog(file: string | undefined) {
   }
 }
 
-function describeFailure(f: LineFailure): string {
-  return `  line ${f.line}${f.id !== undefined ? ` (id ${JSON.stringify(f.id)})` : ''}: ${f.code} ${f.message}`;
-}
-
 /** A batch of items with the line each came from; ids are unique within a batch. */
 class Batch {
   readonly items: ItemInput[] = [];
   readonly lines = new Map<string, number>();
+  /** Bytes of the input up to the end of the last line in the batch. */
   bytes = 0;
 
   has(id: string): boolean {
@@ -116,12 +119,13 @@ export async function ingestCommand(
   // Bulk loading: refresh once at the end rather than waiting for a refresh per batch.
   const config = cliConfig(global, io.env, { LSHQL_INGEST_REFRESH: 'false' });
   const source = await openSource(file, io);
-  let failureLog: Awaited<ReturnType<typeof openFailureLog>> = null;
+  let failureLog: FailureLog | null = null;
   try {
     failureLog = await openFailureLog(options.failures);
+    const log = failureLog;
     const batchLimit = Math.max(config.LSHQL_MAX_BATCH, options.batchSize);
     return await withServices({ ...config, LSHQL_MAX_BATCH: batchLimit }, io, (services) =>
-      runIngest(services, source, options, io, failureLog),
+      new IngestRun(services, source, options, io, log).run(),
     );
   } finally {
     await source.close().catch(() => undefined);
@@ -129,41 +133,121 @@ export async function ingestCommand(
   }
 }
 
-async function runIngest(
-  services: Services,
-  source: Source,
-  options: IngestCommandOptions,
-  io: CliIo,
-  failureLog: Awaited<ReturnType<typeof openFailureLog>>,
-): Promise<number> {
-  const startedAt = Date.now();
-  const state: IngestProgressState = { bytes: 0, lines: 0, indexed: 0, failed: 0, batches: 0 };
-  const shown: LineFailure[] = [];
-  const warnedFields = new Set<string>();
-  const progress = createIngestProgress({
-    stream: io.stderr,
-    totalBytes: source.size,
-    bar: options.progress,
-    every: options.progressEvery,
-  });
-  /** Why the run stopped early: the backend went away, or the input could not be read. */
-  const run: { stopped: { error: unknown } | null; interrupted: boolean } = {
-    stopped: null,
-    interrupted: false,
-  };
+/** Why a run ended before the end of the input. */
+type Stop = { kind: 'error'; error: unknown } | { kind: 'interrupted' } | null;
 
-  const fail = async (failure: LineFailure) => {
-    state.failed++;
-    if (shown.length < options.show) shown.push(failure);
-    await failureLog?.write(failure);
+/** One ingest of one source: reads lines, sends batches, counts and logs failures. */
+class IngestRun {
+  private readonly startedAt = Date.now();
+  private readonly state: IngestProgressState = {
+    bytes: 0,
+    lines: 0,
+    indexed: 0,
+    failed: 0,
+    batches: 0,
   };
+  private readonly shown: LineFailure[] = [];
+  private readonly warnedFields = new Set<string>();
+  private readonly progress: IngestProgress;
+  private stop: Stop = null;
+  private abortRequested = false;
 
-  const send = async (batch: Batch) => {
+  constructor(
+    private readonly services: Services,
+    private readonly source: Source,
+    private readonly options: IngestCommandOptions,
+    private readonly io: CliIo,
+    private readonly failureLog: FailureLog | null,
+  ) {
+    this.progress = createIngestProgress({
+      stream: io.stderr,
+      totalBytes: source.size,
+      bar: options.progress,
+      every: options.progressEvery,
+    });
+  }
+
+  async run(): Promise<number> {
+    // Listening tells main.ts that Ctrl-C is handled here (stop after the batch in flight).
+    const onAbort = () => {
+      this.abortRequested = true;
+    };
+    this.io.signal?.addEventListener('abort', onAbort);
+    try {
+      const batch = await this.readAndSend();
+      // The last, partial batch: its lines were read whole (also after Ctrl-C or a read error).
+      if (this.stop === null || this.stop.kind === 'interrupted' || isReadError(this.stop)) {
+        await this.send(batch);
+      }
+    } finally {
+      this.io.signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.stop === null && this.source.size !== undefined) this.state.bytes = this.source.size;
+    this.progress.stop(this.state);
+    if (this.stop === null) {
+      try {
+        await this.services.backend.refresh();
+      } catch (error) {
+        this.stop = { kind: 'error', error };
+      }
+    }
+    this.io.stdout.write(this.summary());
+    if (this.stop?.kind === 'error') throw this.stop.error;
+    if (this.stop?.kind === 'interrupted') return ExitCode.INTERRUPTED;
+    return this.state.failed > 0 ? ExitCode.FAILED : ExitCode.OK;
+  }
+
+  /** Reads until the end (or a stop), sending full batches; returns the partial last one. */
+  private async readAndSend(): Promise<Batch> {
+    const lines = readJsonLines(this.source.stream)[Symbol.asyncIterator]();
+    let batch = new Batch();
+    for (;;) {
+      let next: IteratorResult<JsonLine>;
+      try {
+        next = await lines.next();
+      } catch (error) {
+        const reason = fileErrorReason(error);
+        const message = `reading ${this.source.name} failed after line ${this.state.lines}: ${reason}`;
+        this.stop = { kind: 'error', error: new CliError(ExitCode.USAGE, message) };
+        return batch;
+      }
+      if (next.done) return batch;
+      const result = next.value;
+      const parsed = result.ok ? toItemInput(result.value) : null;
+      if (!result.ok) {
+        await this.fail({ line: result.line, code: 'INVALID_JSON', message: result.error });
+      } else if (parsed && !parsed.ok) {
+        const { ok: _ok, ...failure } = parsed;
+        await this.fail({ line: result.line, ...failure });
+      } else if (parsed?.ok) {
+        this.warnUnknownFields(parsed.unknownFields, result.line);
+        // A repeated id starts a new batch, so the later line wins, as it would one by one.
+        if (batch.has(parsed.item.id)) {
+          await this.send(batch);
+          batch = new Batch();
+          if (this.stop) return batch;
+        }
+        batch.add(parsed.item, result.line, result.bytes);
+        if (batch.items.length >= this.options.batchSize) {
+          await this.send(batch);
+          batch = new Batch();
+        }
+      }
+      this.state.lines = result.line;
+      if (this.stop) return batch;
+      if (this.abortRequested) {
+        this.stop = { kind: 'interrupted' };
+        return batch;
+      }
+    }
+  }
+
+  private async send(batch: Batch): Promise<void> {
     if (batch.items.length === 0) return;
     let failures: { id: string; code: string; message: string }[];
     try {
-      const outcome = await services.ingest.ingest(batch.items);
-      state.indexed += outcome.indexed;
+      const outcome = await this.services.ingest.ingest(batch.items);
+      this.state.indexed += outcome.indexed;
       failures = outcome.failed;
       // A batch that failed whole because the backend is gone: stop instead of failing on.
       if (
@@ -171,126 +255,52 @@ async function runIngest(
         failures.length > 0 &&
         failures.every((f) => f.code === ErrorCode.BACKEND_UNAVAILABLE)
       ) {
-        run.stopped = {
-          error: new LshqlError(ErrorCode.BACKEND_UNAVAILABLE, failures[0]!.message),
-        };
+        const error = new LshqlError(ErrorCode.BACKEND_UNAVAILABLE, failures[0]!.message);
+        this.stop = { kind: 'error', error };
       }
     } catch (error) {
-      run.stopped = { error };
+      this.stop = { kind: 'error', error };
       const code = error instanceof LshqlError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
       const message = error instanceof Error ? error.message : String(error);
       failures = batch.items.map((item) => ({ id: item.id, code, message }));
     }
-    for (const f of failures) await fail({ line: batch.lines.get(f.id) ?? 0, ...f });
-    state.batches++;
-    state.bytes = Math.max(state.bytes, batch.bytes);
-    progress.update(state);
-  };
-
-  const onAbort = () => undefined;
-  io.signal?.addEventListener('abort', onAbort);
-  try {
-    return await ingestLines();
-  } finally {
-    io.signal?.removeEventListener('abort', onAbort);
+    for (const f of failures) await this.fail({ line: batch.lines.get(f.id) ?? 0, ...f });
+    this.state.batches++;
+    this.state.bytes = Math.max(this.state.bytes, batch.bytes);
+    this.progress.update(this.state);
   }
 
-  async function ingestLines(): Promise<number> {
-    const lines = readJsonLines(source.stream)[Symbol.asyncIterator]();
-    let batch = new Batch();
-    for (;;) {
-      let next: IteratorResult<JsonLine>;
-      try {
-        next = await lines.next();
-      } catch (error) {
-        // The input could not be read further (an I/O error): send what was read, then report.
-        run.stopped = {
-          error: new CliError(
-            ExitCode.USAGE,
-            `reading ${source.name} failed after line ${state.lines}: ${fileErrorReason(error)}`,
-          ),
-        };
-        break;
-      }
-      if (next.done) break;
-      const result = next.value;
-      if (!result.ok) {
-        await fail({ line: result.line, code: 'INVALID_JSON', message: result.error });
-      } else {
-        const parsed = toItemInput(result.value);
-        if (!parsed.ok) {
-          const { ok: _ok, ...failure } = parsed;
-          await fail({ line: result.line, ...failure });
-        } else {
-          warnUnknownFields(parsed.unknownFields, result.line, warnedFields, io);
-          // A repeated id starts a new batch, so the later line wins, as it would one by one.
-          if (batch.has(parsed.item.id)) {
-            await send(batch);
-            batch = new Batch();
-            if (run.stopped) break;
-          }
-          batch.add(parsed.item, result.line, result.bytes);
-          if (batch.items.length >= options.batchSize) {
-            await send(batch);
-            batch = new Batch();
-          }
-        }
-      }
-      state.lines = result.line;
-      if (run.stopped) break;
-      if (io.signal?.aborted) {
-        run.interrupted = true;
-        break;
-      }
-    }
-    // The last, partial batch (also after Ctrl-C or a read error: its lines were read whole).
-    if (!run.stopped || run.stopped.error instanceof CliError) await send(batch);
-    if (!run.stopped && !run.interrupted && source.size !== undefined) state.bytes = source.size;
-    progress.stop(state);
+  private async fail(failure: LineFailure): Promise<void> {
+    this.state.failed++;
+    if (this.shown.length < this.options.show) this.shown.push(failure);
+    await this.failureLog?.write(failure);
+  }
 
-    if (!run.stopped) {
-      try {
-        await services.backend.refresh();
-      } catch (error) {
-        run.stopped = { error };
-      }
-    }
-
-    const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-    const out: string[] = [
-      `indexed ${state.indexed}, failed ${state.failed} (${state.lines} lines of ${source.name} in ${seconds} s)`,
-    ];
-    if (shown.length > 0) {
-      out.push(
-        state.failed > shown.length
-          ? `first ${shown.length} of ${state.failed} failures:`
-          : 'failures:',
+  private warnUnknownFields(fields: string[], line: number): void {
+    for (const field of fields) {
+      if (this.warnedFields.has(field)) continue;
+      this.warnedFields.add(field);
+      // On a terminal the bar owns the current line: start a fresh one.
+      this.io.stderr.write(
+        `${this.io.stderr.isTTY ? '\r\x1b[2K' : ''}note: field "${field}" (first on line ${line}) is not an item field; it is ignored.\n`,
       );
-      out.push(...shown.map(describeFailure));
     }
-    if (failureLog && state.failed > 0) out.push(`all failures written to ${options.failures}`);
-    if (run.interrupted || run.stopped) {
-      out.push(`stopped after line ${state.lines}: the lines after it were not read.`);
-    }
-    io.stdout.write(`${out.join('\n')}\n`);
-    if (run.stopped) throw run.stopped.error;
-    if (run.interrupted) return ExitCode.INTERRUPTED;
-    return state.failed > 0 ? ExitCode.FAILED : ExitCode.OK;
+  }
+
+  private summary(): string {
+    return formatIngestSummary({
+      indexed: this.state.indexed,
+      failed: this.state.failed,
+      lines: this.state.lines,
+      source: this.source.name,
+      seconds: (Date.now() - this.startedAt) / 1000,
+      shown: this.shown,
+      failuresFile: this.failureLog ? this.options.failures : undefined,
+      stoppedEarly: this.stop !== null,
+    });
   }
 }
 
-function warnUnknownFields(fields: string[], line: number, warned: Set<string>, io: CliIo): void {
-  for (const field of fields) {
-    if (warned.has(field)) continue;
-    warned.add(field);
-    progressSafeWarning(
-      io,
-      `note: field "${field}" (first on line ${line}) is not an item field; it is ignored.`,
-    );
-  }
-}
-
-function progressSafeWarning(io: CliIo, message: string): void {
-  // On a terminal the bar owns the current line: start a fresh one.
-  io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[2K' : ''}${message}\n`);
+function isReadError(stop: Stop): boolean {
+  return stop?.kind === 'error' && stop.error instanceof CliError;
 }

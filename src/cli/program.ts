@@ -4,15 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { CliIo, GlobalOptions } from './cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, describeError, exitCodeFor } from './exit-codes.js';
-import { ingestCommand } from './ingest-command.js';
-import {
-  activateCommand,
-  exportCommand,
-  importCommand,
-  modelsCommand,
-  trainCommand,
-} from './model-commands.js';
 import { integerIn, parseModality } from './option-parsers.js';
+
+// The commands load the services (and the Elasticsearch client) only when run: --help stays fast.
+const ingestModule = () => import('./ingest-command.js');
+const modelModule = () => import('./model-commands.js');
 
 const ENVIRONMENT_HELP = `Backend selection (options win over the environment):
   ELASTICSEARCH_URL      Elasticsearch to use; unset → the embedded backend
@@ -97,7 +93,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--show-failures <n>', 'failures listed in the summary', integerIn(0), 20)
     .addHelpText('after', INGEST_HELP)
     .action(async (file: string, opts: Record<string, unknown>, command: Command) => {
-      status = await ingestCommand(
+      status = await (
+        await ingestModule()
+      ).ingestCommand(
         file,
         {
           batchSize: opts.batchSize as number,
@@ -127,7 +125,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--sample-size <n>', 'vectors sampled for training (default 10000)', integerIn(2))
     .option('--json', 'print the new model record as JSON')
     .action(async (opts: Record<string, unknown>, command: Command) => {
-      status = await trainCommand(
+      status = await (
+        await modelModule()
+      ).trainCommand(
         {
           modality: opts.modality as 'IMAGE' | 'TEXT',
           ...(opts.subspaces !== undefined ? { subspaces: opts.subspaces as number } : {}),
@@ -145,7 +145,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('-m, --modality <modality>', 'only IMAGE or TEXT', parseModality)
     .option('--json', 'print the records as JSON')
     .action(async (opts: Record<string, unknown>, command: Command) => {
-      status = await modelsCommand(
+      status = await (
+        await modelModule()
+      ).modelsCommand(
         {
           ...(opts.modality !== undefined ? { modality: opts.modality as 'IMAGE' | 'TEXT' } : {}),
           json: opts.json === true,
@@ -161,7 +163,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--version <n>', 'the version to export (default: the active one)', integerIn(1))
     .option('-o, --out <file>', 'write to this file instead of standard output')
     .action(async (opts: Record<string, unknown>, command: Command) => {
-      status = await exportCommand(
+      status = await (
+        await modelModule()
+      ).exportCommand(
         {
           modality: opts.modality as 'IMAGE' | 'TEXT',
           ...(opts.version !== undefined ? { version: opts.version as number } : {}),
@@ -179,7 +183,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('-m, --modality <modality>', 'modality of a bare serialized model', parseModality)
     .option('--json', 'print the new model record as JSON')
     .action(async (file: string, opts: Record<string, unknown>, command: Command) => {
-      status = await importCommand(
+      status = await (
+        await modelModule()
+      ).importCommand(
         file,
         {
           ...(opts.modality !== undefined ? { modality: opts.modality as 'IMAGE' | 'TEXT' } : {}),
@@ -196,7 +202,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .requiredOption('-m, --modality <modality>', 'IMAGE or TEXT', parseModality)
     .requiredOption('--version <n>', 'the version to activate', integerIn(1))
     .action(async (opts: Record<string, unknown>, command: Command) => {
-      status = await activateCommand(
+      status = await (
+        await modelModule()
+      ).activateCommand(
         { modality: opts.modality as 'IMAGE' | 'TEXT', version: opts.version as number },
         globals(command),
         io,

@@ -458,7 +458,7 @@ export class ElasticsearchBackend implements SearchBackend {
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onCopied: (count: number) => void,
+    onCopied: (rehashedIds: string[]) => void,
   ): Promise<void> {
     const key = modalityKey(modality);
     for await (const rows of source) {
@@ -494,7 +494,7 @@ export class ElasticsearchBackend implements SearchBackend {
           `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
         );
       }
-      onCopied(toHash.length);
+      onCopied(toHash.map((row) => row.id));
     }
   }
 
@@ -519,10 +519,11 @@ export class ElasticsearchBackend implements SearchBackend {
         mappings: generationMapping({ ...current.versions, [modality]: version }),
       }),
     );
-    let rehashed = 0;
-    const progress = (count: number) => {
-      rehashed += count;
-      onProgress?.(rehashed);
+    // The catch-up pass may copy an item again: count each item once.
+    const rehashedIds = new Set<string>();
+    const progress = (ids: string[]) => {
+      for (const id of ids) rehashedIds.add(id);
+      onProgress?.(rehashedIds.size);
     };
     try {
       // A write stamped before this moment may still be on its way (until its request times out,
@@ -578,7 +579,7 @@ export class ElasticsearchBackend implements SearchBackend {
     }
     // The old generation stays, write-blocked: a late write to it fails and is sent again to the
     // new one (deleted, its name would be auto-created by the next write and swallow it).
-    return rehashed;
+    return rehashedIds.size;
   }
 
   /** Drops the generations replaced before `current` (kept one activation long, blocked). */
