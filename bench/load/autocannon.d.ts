@@ -1,6 +1,6 @@
 /** The part of autocannon 8's API the load script uses (the package ships no typings). */
 declare module 'autocannon' {
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     stddev: number;
@@ -13,18 +13,18 @@ declare module 'autocannon' {
     p99_9?: number;
   }
 
-  interface RawRequest {
+  export interface RawRequest {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
   }
 
-  interface RequestStep extends RawRequest {
+  export interface RequestStep extends RawRequest {
     setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
   }
 
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -37,7 +37,7 @@ declare module 'autocannon' {
     title?: string;
   }
 
-  interface Result {
+  export interface Result {
     title?: string;
     url: string;
     requests: Histogram & { sent: number };
@@ -52,7 +52,7 @@ declare module 'autocannon' {
     statusCodeStats?: Record<string, { count: number }>;
   }
 
-  interface Instance extends PromiseLike<Result> {
+  export interface Instance extends PromiseLike<Result> {
     stop(): void;
   }
 

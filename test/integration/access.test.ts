@@ -330,11 +330,12 @@ describe('with NODE_ENV=production', () => {
     expect(textPlain.status).toBe(400);
     expect(textPlain.text).toMatch(/Cross-Site Request Forgery/);
 
-    for (const headers of [
+    const preflightHeaders: Record<string, string>[] = [
       { 'apollo-require-preflight': 'true' },
       { 'x-apollo-operation-name': 'Q' },
       { 'content-type': 'application/json' },
-    ]) {
+    ];
+    for (const headers of preflightHeaders) {
       const preflighted = await sendRaw(url, { method: 'GET', path, headers });
       expect(preflighted.status).toBe(200);
       expect(JSON.parse(preflighted.text)).toEqual({ data: { __typename: 'Query' } });

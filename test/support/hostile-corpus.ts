@@ -1837,11 +1837,6 @@ export function buildHostileCorpus(ctx: CorpusContext): HostileRequest[] {
   return corpus;
 }
 
-/** Whether a request is a mutation (for the "only rejected mutations" rule). */
-export function isMutation(request: HostileRequest): boolean {
-  return request.mutation === true;
-}
-
 /** The problems with one answer; empty when it is acceptable. */
 export function judgeAnswer(request: HostileRequest, answer: Answer): string[] {
   const problems: string[] = [];
@@ -1913,9 +1908,8 @@ export function judgeAnswer(request: HostileRequest, answer: Answer): string[] {
       break;
     }
     case 'either':
-      if (answer.status !== 200 && errorList.length === 0 && answer.status < 500) {
-        if (answer.status < 400) say(`HTTP ${answer.status} without errors`);
-      }
+      // The rules for every answer, checked above, are the whole contract here.
+      if (answer.status >= 300 && answer.status < 400) say(`HTTP ${answer.status}`);
       break;
   }
   return problems;

@@ -17,6 +17,7 @@ import type { SimilarPlan } from '../query-plan.js';
 import type { ItemView, StoredItem } from '../stored-item.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { compileSimilarQuery } from './more-like-this-query.js';
+import { decodeVector, encodeVector } from './vector-encoding.js';
 
 export interface ElasticsearchBackendOptions {
   url: string;
@@ -46,7 +47,8 @@ interface ItemDocument {
   text_lsh?: string[];
   image_model_version?: number;
   text_model_version?: number;
-  vectors?: { image?: number[]; text?: number[] };
+  /** Base64 float32 (see vector-encoding.ts). */
+  vectors?: { image?: string; text?: string };
   /** When the item was written (µs, gateway clock): the external version of the document. */
   revision?: number;
 }
@@ -70,7 +72,7 @@ function toDocument(item: StoredItem): ItemDocument {
   };
   for (const m of MODALITIES) {
     const vector = item.vectors[m];
-    if (vector && doc.vectors) doc.vectors[modalityKey(m)] = vector;
+    if (vector && doc.vectors) doc.vectors[modalityKey(m)] = encodeVector(vector);
     const tokens = item.tokens[m];
     const version = item.modelVersions[m];
     if (tokens && version !== undefined) {
@@ -95,7 +97,7 @@ function vectorsOf(doc: ItemDocument): Partial<Record<Modality, number[]>> {
   const vectors: Partial<Record<Modality, number[]>> = {};
   for (const m of MODALITIES) {
     const v = doc.vectors?.[modalityKey(m)];
-    if (v) vectors[m] = v;
+    if (v) vectors[m] = decodeVector(v);
   }
   return vectors;
 }
@@ -369,7 +371,9 @@ export class ElasticsearchBackend implements SearchBackend {
       const rows: VectorRow[] = [];
       for (const hit of hits) {
         const vector = hit._source?.vectors?.[key];
-        if (hit._id !== undefined && hit._id !== null && vector) rows.push({ id: hit._id, vector });
+        if (hit._id !== undefined && hit._id !== null && vector) {
+          rows.push({ id: hit._id, vector: decodeVector(vector) });
+        }
       }
       if (rows.length > 0) yield rows;
       if (hits.length < options.batchSize) return;
@@ -388,7 +392,8 @@ export class ElasticsearchBackend implements SearchBackend {
         query: { term: { modalities: modality } },
       }),
     );
-    return response.hits.hits[0]?._source?.vectors?.[key]?.length ?? null;
+    const vector = response.hits.hits[0]?._source?.vectors?.[key];
+    return vector === undefined ? null : decodeVector(vector).length;
   }
 
   async countItems(): Promise<number> {
@@ -463,7 +468,7 @@ export class ElasticsearchBackend implements SearchBackend {
     const key = modalityKey(modality);
     for await (const rows of source) {
       const toHash = rows.filter((row) => row.doc.vectors?.[key]);
-      const tokens = hash(toHash.map((row) => row.doc.vectors![key]!));
+      const tokens = hash(toHash.map((row) => decodeVector(row.doc.vectors![key]!)));
       toHash.forEach((row, i) => {
         row.doc[lshField(modality)] = tokens[i]!;
         row.doc[`${key}_model_version`] = version;
