@@ -37,6 +37,7 @@ export function createServices(config: Config, backend: SearchBackend): Services
       rerankDepth: config.LSHQL_RERANK_DEPTH,
       probes: config.LSHQL_PROBES,
       maxTextFilterLength: 1000,
+      filterFallbackLimit: 1000,
       mlt: {},
     }),
   };

@@ -29,6 +29,8 @@ export interface SimilarOptions {
   /** Also look up each subspace's next-nearest centroids for by-vector queries (1 = off). */
   probes: number;
   maxTextFilterLength: number;
+  /** Filter-only candidates fetched when a text filter leaves too few token matches. */
+  filterFallbackLimit: number;
   mlt: Partial<MoreLikeThisSettings>;
 }
 
@@ -161,8 +163,25 @@ export class SimilarService {
       tokensPerClause = Math.max(tokensPerClause, tokens.length);
     }
     const plan = this.plan(clauses, textFilter, [item.id], first, tokensPerClause);
-    const candidates = await this.backend.executeSimilar(plan);
+    const candidates = await this.withFilterFallback(plan, first);
     return { hits: rerank(candidates, queryVectors, clauses, first), modelVersions };
+  }
+
+  /**
+   * The token match, and when a text filter leaves fewer than `first` candidates sharing a
+   * token, also the filter's other matches (up to a bound) so that exact re-ranking can still
+   * return `first` hits whenever that many items match the filter.
+   */
+  private async withFilterFallback(plan: SimilarPlan, first: number): Promise<Candidate[]> {
+    const candidates = await this.backend.executeSimilar(plan);
+    if (plan.textFilter === null || candidates.length >= first) return candidates;
+    const more = await this.backend.executeSimilar({
+      ...plan,
+      clauses: [],
+      excludeIds: [...plan.excludeIds, ...candidates.map((c) => c.item.id)],
+      candidates: this.options.filterFallbackLimit,
+    });
+    return [...candidates, ...more];
   }
 
   async similarToVector(request: SimilarToVectorRequest): Promise<SimilarResultModel> {
@@ -195,10 +214,14 @@ export class SimilarService {
       { modality: request.modality, like: { kind: 'tokens', tokens }, boost: 1 },
     ];
     const plan = this.plan(clauses, textFilter, [], first, tokens.length);
-    const candidates = await this.backend.executeSimilar(plan);
+    const candidates = await this.withFilterFallback(plan, first);
     const version = active.record.version;
     return {
-      stale: candidates.some((c) => c.modelVersions[request.modality] !== version),
+      stale: candidates.some(
+        (c) =>
+          c.modelVersions[request.modality] !== undefined &&
+          c.modelVersions[request.modality] !== version,
+      ),
       result: {
         hits: rerank(candidates, { [request.modality]: [...request.vector] }, clauses, first),
         modelVersions: [{ modality: request.modality, version }],

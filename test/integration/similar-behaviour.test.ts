@@ -93,6 +93,26 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
     }
   });
 
+  it('returns `first` hits for a filter that no token match reaches, ranked exactly', async () => {
+    // Query a topic-0 item, filtered to another topic's name: few items share its tokens.
+    const item = items.find((i) => i.topic === 0)!;
+    const other = items.find((i) => i.topic === 3)!;
+    const topicWord = other.title.split(' ')[0]!;
+    const matching = items.filter((i) => i.title.split(' ')[0] === topicWord);
+    expect(matching.length).toBeGreaterThan(20);
+    const response = await similar({
+      id: item.id,
+      textFilter: topicWord,
+      modalities: ['IMAGE'],
+      first: 20,
+    });
+    expect(response.errors).toBeUndefined();
+    const hits = response.data!.similar.hits.map((h) => h.item.id);
+    expect(hits).toHaveLength(20);
+    const exact = exactNeighbours(matching, item.imageVector, (i) => i.imageVector, 20, item.id);
+    expect(hits).toEqual(exact);
+  });
+
   it('uses only the requested modality: IMAGE ignores text tokens', async () => {
     // A hybrid item: the image of one sub-topic, the text vector of an unrelated topic.
     const imageSource = items.find((i) => i.topic === 0)!;

@@ -93,4 +93,22 @@ describe('compileSimilarQuery', () => {
     const bool = body.query.bool as { should: { more_like_this: Record<string, unknown> }[] };
     expect(bool.should[0]!.more_like_this.max_doc_freq).toBe(500);
   });
+
+  it('compiles a filter-only plan: text filter and modality, no token clause', () => {
+    const body = compileSimilarQuery({ ...basePlan, clauses: [], vectorsFor: ['IMAGE'] }, 'i');
+    expect(body.query.bool).toEqual({
+      filter: [
+        { terms: { modalities: ['IMAGE'] } },
+        {
+          multi_match: {
+            query: 'red shoes',
+            fields: ['title', 'text'],
+            type: 'cross_fields',
+            operator: 'and',
+          },
+        },
+      ],
+      must_not: [{ ids: { values: ['a1'] } }],
+    });
+  });
 });

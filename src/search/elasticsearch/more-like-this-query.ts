@@ -28,20 +28,23 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
       boost: clause.boost,
     },
   }));
-  const bool: Record<string, unknown> = { should, minimum_should_match: 1 };
+  // With no token clause the plan is filter-only: items with a vector of the asked modalities.
+  const bool: Record<string, unknown> =
+    should.length > 0 ? { should, minimum_should_match: 1 } : {};
+  const filter: unknown[] =
+    should.length > 0 ? [] : [{ terms: { modalities: [...plan.vectorsFor] } }];
   if (plan.textFilter !== null) {
     // `multi_match` analyses the text like the indexed fields and never parses query syntax.
-    bool.filter = [
-      {
-        multi_match: {
-          query: plan.textFilter,
-          fields: ['title', 'text'],
-          type: 'cross_fields',
-          operator: 'and',
-        },
+    filter.push({
+      multi_match: {
+        query: plan.textFilter,
+        fields: ['title', 'text'],
+        type: 'cross_fields',
+        operator: 'and',
       },
-    ];
+    });
   }
+  if (filter.length > 0) bool.filter = filter;
   if (plan.excludeIds.length > 0) bool.must_not = [{ ids: { values: plan.excludeIds } }];
   return {
     size: plan.candidates,

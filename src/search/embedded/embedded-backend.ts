@@ -363,11 +363,21 @@ export class EmbeddedBackend implements SearchBackend {
    * with minimum_should_match 1); the text filter and `excludeIds` only remove hits.
    */
   async executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
-    if (plan.candidates < 1 || plan.clauses.length === 0) return [];
+    if (plan.candidates < 1) return [];
     const allowed = plan.textFilter === null ? null : this.matchText(plan.textFilter);
     if (allowed?.size === 0) return [];
     const excluded = new Set(plan.excludeIds);
     const scores = new Map<string, number>();
+    if (plan.clauses.length === 0) {
+      // A filter-only plan: every matching item with a vector of the asked modalities.
+      if (allowed === null) return [];
+      for (const id of allowed) {
+        const item = this.items.get(id);
+        if (item && !excluded.has(id) && plan.vectorsFor.some((m) => item.vectors[m])) {
+          scores.set(id, 0);
+        }
+      }
+    }
     for (const clause of plan.clauses) {
       const { terms, likeId } = this.selectTerms(clause, plan.mlt);
       if (terms.length === 0) continue;
