@@ -27,7 +27,7 @@ import {
   type SizeName,
 } from './lib/context.js';
 import { adminClient, deleteIndexes, ensureElasticsearch } from './lib/elasticsearch-node.js';
-import { fmtQps, fmtRecall, log, printTable } from './lib/format.js';
+import { fmtRecall, log, printTable } from './lib/format.js';
 import { paramsLabel } from './lib/lsh-admin.js';
 import { ensureVenv } from './python/python-env.js';
 import { machineInfo, resultsMarkdown, writeReport } from './report/markdown-report.js';
@@ -35,12 +35,12 @@ import { recallQpsSvg } from './report/svg-plot.js';
 import { bandsBenchmark } from './suites/bands.js';
 import { filteredBenchmark } from './suites/filtered.js';
 import { growthBenchmark } from './suites/growth.js';
+import { headToHeadBenchmark } from './suites/head-to-head.js';
 import { hashingBenchmark } from './suites/hashing.js';
 import { ingestBenchmark } from './suites/ingest.js';
 import {
   buildKnnIndexes,
   knnIndexName,
-  knnQpsAtRecall,
   nativeKnnBenchmark,
   type KnnPoint,
 } from './suites/native-knn.js';
@@ -200,6 +200,12 @@ async function main() {
     let similarPoints: SimilarPoint[] = [];
     if (enabled('similar'))
       similarPoints = await similarBenchmark(ctx, main.data, main.truth, mainPrefix);
+    const chosenPoint = similarPoints.find(
+      (p) => p.params === CHOSEN && p.depth === CHOSEN_RERANK_DEPTH,
+    );
+    if (chosenPoint && knnPoints.length > 0) {
+      await headToHeadBenchmark(ctx, main.data, main.truth, mainPrefix, chosenPoint, knnPoints);
+    }
     if (enabled('probes')) await probesBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('mlt')) await mltSettingsBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('bands')) await bandsBenchmark(ctx, main.data, main.truth);
@@ -209,27 +215,14 @@ async function main() {
     if (enabled('growth')) await growthBenchmark(ctx, main.data, mainPrefix);
 
     // Targets that compare benchmarks with each other.
-    const chosen = similarPoints.find(
-      (p) => p.params === CHOSEN && p.depth === CHOSEN_RERANK_DEPTH,
-    );
-    if (chosen) {
-      const r = chosen.result.recall;
+    if (chosenPoint) {
+      const r = chosenPoint.result.recall;
       const digitsRecall = ctx.facts.digitsRecall;
       ctx.targets.unshift({
         target: `Recall@10 ≥ 0.95 with the defaults (${paramsLabel(CHOSEN)}, rerank ${CHOSEN_RERANK_DEPTH}), generated and real data`,
         measured: `${fmtRecall(r)} generated${digitsRecall !== undefined ? `, ${fmtRecall(digitsRecall)} digits` : ''}`,
         met: r >= 0.95 && (digitsRecall === undefined || digitsRecall >= 0.95),
       });
-      if (knnPoints.length > 0) {
-        const peer = knnQpsAtRecall(knnPoints, r);
-        ctx.targets.splice(1, 0, {
-          target: 'At that recall, gateway qps ≥ native kNN qps at the same recall',
-          measured: peer
-            ? `gateway ${fmtQps(chosen.result.qps)} qps at ${fmtRecall(r)}; kNN ${peer.type} nc ${peer.numCandidates}: ${fmtQps(peer.result.qps)} qps at ${fmtRecall(peer.result.recall)}`
-            : `gateway ${fmtQps(chosen.result.qps)} qps at ${fmtRecall(r)}; no kNN setting reached that recall`,
-          met: peer ? chosen.result.qps >= peer.result.qps : true,
-        });
-      }
     }
     const targets = {
       title: 'Targets',
@@ -245,12 +238,8 @@ async function main() {
     // Report.
     const docsDir = dirname(options.docs);
     const plotFile = join(docsDir, 'benchmark-recall-qps.svg');
-    if (ctx.plot.length > 0) {
-      writeFileSync(
-        plotFile,
-        recallQpsSvg(ctx.plot, `Recall@10 vs throughput — ${main.data.name}, 8 clients`),
-      );
-    }
+    const plotTitle = `Recall@10 vs throughput — ${main.data.name}, 8 clients`;
+    if (ctx.plot.length > 0) writeFileSync(plotFile, recallQpsSvg(ctx.plot, plotTitle));
     const command = `npm run bench -- --size ${ctx.size.name}`;
     const markdown = resultsMarkdown(ctx, machine, command, relative(docsDir, plotFile), started);
     if (options.partial) {
@@ -261,11 +250,15 @@ async function main() {
       writeReport(options.docs, markdown);
       log(`report written to ${options.docs}`);
     }
-    mkdirSync(join(REPO, 'bench/results'), { recursive: true });
+    // Figures of complete quick/full runs go to bench/results (kept with the docs); others to the cache.
+    const resultsDir =
+      options.partial || ctx.size.name === 'tiny' ? cacheDir : join(REPO, 'bench/results');
+    mkdirSync(resultsDir, { recursive: true });
     writeFileSync(
-      join(REPO, `bench/results/${ctx.size.name}${options.partial ? '-partial' : ''}.json`),
+      join(resultsDir, `${ctx.size.name}${options.partial ? '-partial' : ''}.json`),
       JSON.stringify(
         {
+          title: plotTitle,
           started,
           machine,
           size: ctx.size,

@@ -1,5 +1,6 @@
 import { LshHasher } from '../../src/lsh/hash.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
+import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import { vectorValues, type Dataset } from '../data/dataset.js';
 
 /** Item i as `ingestItems` takes it. */
@@ -26,7 +27,7 @@ export function allTokens(data: Dataset, modality: 'IMAGE' | 'TEXT', model: LshM
 
 /**
  * Item i as the gateway stores it in Elasticsearch (the shape of ElasticsearchBackend's
- * documents), with tokens already computed.
+ * documents, vectors encoded the same way), with tokens already computed.
  */
 export function itemDocument(
   data: Dataset,
@@ -39,9 +40,10 @@ export function itemDocument(
     text: data.texts[i],
     tags: data.tags[i],
     modalities: data.text ? ['IMAGE', 'TEXT'] : ['IMAGE'],
+    // Encoded as the gateway stores them.
     vectors: {
-      image: vectorValues(data.image, i),
-      ...(data.text ? { text: vectorValues(data.text, i) } : {}),
+      image: encodeVector(vectorValues(data.image, i)),
+      ...(data.text ? { text: encodeVector(vectorValues(data.text, i)) } : {}),
     },
   };
   if (tokens.image[i]) {

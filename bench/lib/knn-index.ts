@@ -111,11 +111,13 @@ export function knnSearch(es: Client, index: string, data: Dataset, o: KnnQueryO
         }
       : undefined;
     const k = filter ? 10 : 11;
+    // Two clauses only sum the scores of documents both return: let each return num_candidates.
+    const clauseK = o.multimodal ? Math.max(k, o.numCandidates) : k;
     const clause = (field: string, vector: number[]) => ({
       field,
       query_vector: vector,
-      k,
-      num_candidates: Math.max(k, o.numCandidates),
+      k: clauseK,
+      num_candidates: Math.max(clauseK, o.numCandidates),
       ...(filter ? { filter } : {}),
     });
     const knn =

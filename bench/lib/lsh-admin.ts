@@ -76,7 +76,14 @@ export function cachedModel(
   p: LshParams,
 ): LshModel {
   const file = modelFile(cacheDir, data, modality, p);
-  if (existsSync(file)) return deserializeModel(JSON.parse(readFileSync(file, 'utf8')));
+  if (existsSync(file)) {
+    try {
+      return deserializeModel(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (error) {
+      // Written by an older model format: train again.
+      log(`cached model ${file} is unreadable (${(error as Error).message}); training again`);
+    }
+  }
   log(`training ${modality} ${paramsLabel(p)} on ${data.name}`);
   const model = trainModel(data, modality, p);
   saveModel(cacheDir, data, modality, p, model);

@@ -49,7 +49,8 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
   const valid = points.filter((p) => Number.isFinite(p.recall) && p.qps > 0);
   const minRecall = Math.min(0.9, ...valid.map((p) => p.recall));
   const x0 = Math.max(0, Math.floor(minRecall * 10) / 10);
-  const x1 = 1;
+  // A little room right of recall 1, where most good settings end up.
+  const x1 = 1.02;
   const lo = Math.floor(Math.log10(Math.min(...valid.map((p) => p.qps), 10)));
   const hi = Math.ceil(Math.log10(Math.max(...valid.map((p) => p.qps), 100)));
   const sx = (r: number) => m.left + ((r - x0) / (x1 - x0)) * pw;
@@ -61,7 +62,7 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
     `<text x="${m.left + pw / 2}" y="28" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`,
   );
   // Grid: recall every 0.05 (labels every 0.1), qps at 1-2-5 per decade.
-  for (let r = x0; r <= x1 + 1e-9; r += 0.05) {
+  for (let r = x0; r <= 1 + 1e-9; r += 0.05) {
     const x = sx(r);
     const major = Math.abs(r * 10 - Math.round(r * 10)) < 1e-6;
     out.push(
@@ -87,7 +88,7 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
     const x = sx(target);
     out.push(
       `<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="#444" stroke-dasharray="5,4"/>`,
-      `<text x="${x + 4}" y="${m.top + 12}" fill="#444">target recall ${target}</text>`,
+      `<text x="${x - 4}" y="${m.top + 12}" fill="#444" text-anchor="end">target recall ${target}</text>`,
     );
   }
   out.push(
@@ -114,7 +115,7 @@ export function recallQpsSvg(points: readonly PlotPoint[], title: string, target
       );
     }
     const ly = m.top + 10 + i * 20;
-    const lx = m.left + pw + 20;
+    const lx = m.left + pw + 24;
     out.push(
       marker(kind, lx, ly, colour),
       `<text x="${lx + 12}" y="${ly + 4}">${esc(name)}</text>`,

@@ -1,6 +1,6 @@
 import { LshHasher } from '../../src/lsh/hash.js';
-import { cosineSimilarity } from '../../src/lsh/vector-math.js';
 import { vectorValues, type Dataset, type GroundTruth } from '../data/dataset.js';
+import { normalizedRows } from '../data/ground-truth.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, section, type BenchContext } from '../lib/context.js';
 import { bulkLoad, mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
@@ -9,18 +9,34 @@ import { cachedModel, paramsLabel, type LshParams } from '../lib/lsh-admin.js';
 import { measureQueries } from '../lib/measure.js';
 import { queryClient } from '../lib/query-clients.js';
 
-interface BandConfig {
+const R32x16: LshParams = { subspaces: 32, clusters: 16, rotate: true };
+
+interface Variant {
   params: LshParams;
   /** Codes joined per token (1 = the product's tokens). */
   k: number;
+  /** `more_like_this` (the product's request) or a plain bool of `term` clauses. */
+  query: 'mlt' | 'terms';
+  /**
+   * How the vectors for re-ranking travel: JSON numbers in `_source` (the product), base64
+   * float32 in `_source`, or a `binary` doc-values field read with `docvalue_fields` (no
+   * `_source` parsing at all).
+   */
+  vectors: 'json' | 'base64' | 'docvalues';
+  depth: number;
 }
 
-const CONFIGS: BandConfig[] = [
-  { params: CHOSEN, k: 1 },
-  { params: { subspaces: 32, clusters: 16, rotate: true }, k: 1 },
-  { params: { subspaces: 32, clusters: 16, rotate: true }, k: 2 },
-  { params: { subspaces: 32, clusters: 16, rotate: true }, k: 3 },
-  { params: { subspaces: 32, clusters: 16, rotate: true }, k: 4 },
+const VARIANTS: Variant[] = [
+  { params: CHOSEN, k: 1, query: 'mlt', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: CHOSEN, k: 1, query: 'terms', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: CHOSEN, k: 1, query: 'mlt', vectors: 'base64', depth: CHOSEN_RERANK_DEPTH },
+  { params: CHOSEN, k: 1, query: 'mlt', vectors: 'docvalues', depth: CHOSEN_RERANK_DEPTH },
+  { params: CHOSEN, k: 1, query: 'terms', vectors: 'docvalues', depth: CHOSEN_RERANK_DEPTH },
+  { params: R32x16, k: 1, query: 'mlt', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: R32x16, k: 2, query: 'mlt', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: R32x16, k: 3, query: 'mlt', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: R32x16, k: 4, query: 'mlt', vectors: 'json', depth: CHOSEN_RERANK_DEPTH },
+  { params: R32x16, k: 2, query: 'terms', vectors: 'docvalues', depth: 50 },
 ];
 
 /** L = ⌊G / k⌋ bands; band b joins the codes of subspaces bk .. bk+k−1 into one token. */
@@ -34,25 +50,46 @@ function bandTokens(codes: Int32Array, i: number, G: number, k: number): string[
   return tokens;
 }
 
-interface BandDoc {
-  vector: number[];
+interface HarnessDoc {
+  v?: { json?: number[]; b64?: string };
+}
+
+function cosineToUnit(unit: Float32Array, offset: number, v: ArrayLike<number>): number {
+  let dot = 0;
+  let norm = 0;
+  for (let j = 0; j < v.length; j++) {
+    dot += unit[offset + j]! * v[j]!;
+    norm += v[j]! * v[j]!;
+  }
+  return norm > 0 ? dot / Math.sqrt(norm) : 0;
+}
+
+function decodeBase64(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  const out = new Float32Array(bytes.length / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
 }
 
 /**
- * LSH bands, which the product does not have yet: tokens joining k subspace codes (L = G/k
- * bands), a much rarer token per band. Measured on an index of the benchmark's own (one keyword
- * field of band tokens, vectors in `_source`) with the same kind of request as the gateway's
- * (`more_like_this` on the query's tokens, minimum_should_match 1, top candidates re-ranked by
- * exact cosine in this process).
+ * Levers the product does not have yet, measured on an index of the benchmark's own (one keyword
+ * field of tokens, the image vector in `_source` both as JSON numbers and as base64 float32),
+ * with requests like the gateway's sent straight from this process and the top candidates
+ * re-ranked by exact cosine here: LSH bands (tokens joining k subspace codes), a plain bool of
+ * `term` clauses instead of `more_like_this`, and compact vectors for re-ranking.
  */
 export async function bandsBenchmark(ctx: BenchContext, data: Dataset, truth: GroundTruth) {
   const client = queryClient(ctx.esUrl);
+  const dim = data.image.dim;
+  const unit = normalizedRows(data.image, data.count);
   const table: Table = {
-    title: `LSH bands (k codes per token) — ${data.name}, direct requests from the benchmark process`,
+    title: `Token and request variants — ${data.name}, direct requests from the benchmark process`,
     columns: [
       'model',
       'k',
       'bands L',
+      'query',
+      'vectors as',
       'rerank depth',
       'recall@10',
       'qps (8 clients)',
@@ -61,59 +98,75 @@ export async function bandsBenchmark(ctx: BenchContext, data: Dataset, truth: Gr
     ],
     rows: [],
     note:
-      'Not in the product yet: an index of the benchmark’s own holds the band tokens; each query ' +
-      'is `more_like_this` (like: the query item’s band tokens, min_term_freq 1, min_doc_freq 1, ' +
-      'minimum_should_match 1, query item excluded), its top candidates re-ranked by cosine here. ' +
-      'k = 1 rows are the product’s tokens in the same harness, for comparison.',
+      'Not in the product yet; an index of the benchmark’s own (tokens + the image vector only). ' +
+      'Vectors as `json`: numbers in `_source`; `base64`: float32 bytes as a base64 string in ' +
+      '`_source` (how the gateway stores them now); `docvalues`: the same bytes in a `binary` field with ' +
+      'doc values, fetched with `docvalue_fields` and `_source: false`. ' +
+      '`mlt`: `more_like_this` on the query item’s tokens (min_term_freq 1, min_doc_freq 1, ' +
+      'minimum_should_match 1); `terms`: `bool.should` of one `term` per token (BM25, ' +
+      'minimum_should_match 1). The query item is excluded; the top candidates are re-ranked by ' +
+      'exact cosine here. The first row is the product’s request in this harness: compare rows ' +
+      'with it, not with the gateway tables.',
   };
+  let built = '';
+  const index = `${ctx.prefix}-variants`;
+  let codes = new Int32Array(0);
   try {
-    for (const config of CONFIGS) {
-      const model = cachedModel(ctx.cacheDir, data, 'IMAGE', config.params);
+    for (const v of VARIANTS) {
+      const model = cachedModel(ctx.cacheDir, data, 'IMAGE', v.params);
       const G = model.subspaces;
-      const hasher = new LshHasher(model);
-      const codes = new Int32Array(data.count * G);
-      hasher.hashBatchInto(data.image.data, data.count, codes);
-      const index = `${ctx.prefix}-bands`;
-      if (await ctx.es.indices.exists({ index })) await ctx.es.indices.delete({ index });
-      await ctx.es.indices.create({
-        index,
-        settings: { number_of_shards: 1, number_of_replicas: 0 },
-        mappings: {
-          dynamic: 'strict',
-          properties: { lsh: { type: 'keyword' }, vector: { type: 'object', enabled: false } },
-        } as never,
-      });
-      log(`bands: ${paramsLabel(config.params)} k = ${config.k}`);
-      await bulkLoad(
-        ctx.es,
-        function* () {
-          for (const [from, to] of batches(data.count, ctx.size.ingestBatch)) {
-            const ops: unknown[] = [];
-            for (let i = from; i < to; i++) {
-              ops.push({ index: { _index: index, _id: data.ids[i] } });
-              ops.push({
-                lsh: bandTokens(codes, i, G, config.k),
-                vector: vectorValues(data.image, i),
-              });
+      const key = `${paramsLabel(v.params)} k${v.k}`;
+      if (built !== key) {
+        codes = new Int32Array(data.count * G);
+        new LshHasher(model).hashBatchInto(data.image.data, data.count, codes);
+        if (await ctx.es.indices.exists({ index })) await ctx.es.indices.delete({ index });
+        await ctx.es.indices.create({
+          index,
+          settings: { number_of_shards: 1, number_of_replicas: 0 },
+          mappings: {
+            dynamic: 'strict',
+            properties: {
+              lsh: { type: 'keyword' },
+              v: { type: 'object', enabled: false },
+              vb: { type: 'binary', doc_values: true },
+            },
+          } as never,
+        });
+        log(`variants: indexing ${key}`);
+        const c = codes;
+        await bulkLoad(
+          ctx.es,
+          function* () {
+            for (const [from, to] of batches(data.count, ctx.size.ingestBatch)) {
+              const ops: unknown[] = [];
+              for (let i = from; i < to; i++) {
+                const f32 = data.image.data.subarray(i * dim, (i + 1) * dim);
+                const b64 = Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString(
+                  'base64',
+                );
+                ops.push({ index: { _index: index, _id: data.ids[i] } });
+                ops.push({
+                  lsh: bandTokens(c, i, G, v.k),
+                  v: { json: vectorValues(data.image, i), b64 },
+                  vb: b64,
+                });
+              }
+              yield ops;
             }
-            yield ops;
-          }
-        },
-        2,
-      );
-      await mergeToOneSegment(ctx.es, index);
-      const L = Math.floor(G / config.k);
-      const queryVectors = data.queries.map((i) => vectorValues(data.image, i));
+          },
+          2,
+        );
+        await mergeToOneSegment(ctx.es, index);
+        built = key;
+      }
+      log(`variants: ${key} ${v.query} ${v.vectors} rerank ${v.depth}`);
+      const c = codes;
       const answer = async (q: number): Promise<string[]> => {
         const i = data.queries[q]!;
-        const tokens = bandTokens(codes, i, G, config.k);
-        const response = await client.search<BandDoc>({
-          index,
-          size: Math.max(10, CHOSEN_RERANK_DEPTH),
-          track_total_hits: false,
-          query: {
-            bool: {
-              should: [
+        const tokens = bandTokens(c, i, G, v.k);
+        const should =
+          v.query === 'mlt'
+            ? [
                 {
                   more_like_this: {
                     fields: ['lsh'],
@@ -124,44 +177,57 @@ export async function bandsBenchmark(ctx: BenchContext, data: Dataset, truth: Gr
                     minimum_should_match: '1',
                   },
                 },
-              ],
+              ]
+            : tokens.map((t) => ({ term: { lsh: t } }));
+        const response = await client.search<HarnessDoc>({
+          index,
+          size: Math.max(10, v.depth),
+          track_total_hits: false,
+          query: {
+            bool: {
+              should,
               minimum_should_match: 1,
               must_not: [{ ids: { values: [data.ids[i]!] } }],
             },
           },
-          _source: ['vector'],
+          ...(v.vectors === 'docvalues'
+            ? { _source: false, docvalue_fields: ['vb'] }
+            : { _source: [v.vectors === 'json' ? 'v.json' : 'v.b64'] }),
         });
-        const qv = queryVectors[q]!;
         return response.hits.hits
-          .map((h) => ({ id: h._id!, s: h._source ? cosineSimilarity(qv, h._source.vector) : -2 }))
+          .map((h) => {
+            const b64 =
+              v.vectors === 'docvalues'
+                ? (h.fields?.vb as string[] | undefined)?.[0]
+                : h._source?.v?.b64;
+            const stored = v.vectors === 'json' ? h._source?.v?.json : b64 && decodeBase64(b64);
+            return { id: h._id!, s: stored ? cosineToUnit(unit, i * dim, stored) : -2 };
+          })
           .sort((a, b) => b.s - a.s)
           .slice(0, 10)
           .map((h) => h.id);
       };
       const r = await measureQueries(ctx, answer, truth.image);
       table.rows.push([
-        paramsLabel(config.params),
-        config.k,
-        L,
-        CHOSEN_RERANK_DEPTH,
+        paramsLabel(v.params),
+        v.k,
+        Math.floor(G / v.k),
+        v.query,
+        v.vectors,
+        v.depth,
         fmtRecall(r.recall),
         fmtQps(r.qps),
         fmtMs(r.p50Ms),
         fmtMs(r.p99Ms),
       ]);
-      if (config.params !== CHOSEN) {
-        ctx.plot.push({
-          series: 'direct, bands of 32×16 rot',
-          label: `k ${config.k}`,
-          recall: r.recall,
-          qps: r.qps,
-        });
-      }
-      await ctx.es.indices.delete({ index });
     }
   } finally {
     await client.close();
+    if (await ctx.es.indices.exists({ index })) await ctx.es.indices.delete({ index });
   }
-  section(ctx, 'LSH bands (a lever the product does not have yet)').tables.push(table);
+  section(
+    ctx,
+    'Levers the product does not have yet: bands, term queries, compact vectors',
+  ).tables.push(table);
   printTable(table);
 }

@@ -158,8 +158,9 @@ export async function hashingBenchmark(ctx: BenchContext, data: Dataset) {
   table.note =
     `Training on the first ${trainCount.toLocaleString('en-US')} corpus vectors, hashing the first ` +
     `${hashCount.toLocaleString('en-US')} (the per-vector Python loop stops after ` +
-    `${ctx.size.hashSeconds} s). All pipelines L2-normalise; "rot" adds a random orthogonal ` +
-    `${data.image.dim}×${data.image.dim} rotation. TypeScript runs single-threaded; NumPy uses its BLAS threads. ${info}`;
+    `${ctx.size.hashSeconds} s). All pipelines L2-normalise; "rot" adds the model's random rotation ` +
+    '(TypeScript: the product’s own; Python: a dense random orthogonal matrix, one matrix product ' +
+    `for NumPy). TypeScript runs single-threaded; NumPy uses its BLAS threads. ${info}`;
   section(ctx, '5. Hashing and training speed').tables.push(table);
   printTable(table);
 }

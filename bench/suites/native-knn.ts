@@ -107,7 +107,9 @@ export async function nativeKnnBenchmark(
         title: `Native kNN on both modalities (two knn clauses, scores summed) — ${data.name}`,
         columns: ['index', 'num_candidates', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
         rows: [],
-        note: 'Truth: exact top-10 by the mean of image and text cosine.',
+        note:
+          'Truth: exact top-10 by the mean of image and text cosine. Each clause returns ' +
+          'num_candidates hits (k = num_candidates) so that the summed scores cover both lists.',
       };
       for (const nc of [40, 160]) {
         log(`knn: both modalities, num_candidates ${nc}`);
@@ -138,7 +140,7 @@ export async function nativeKnnBenchmark(
 export function knnQpsAtRecall(points: readonly KnnPoint[], recall: number): KnnPoint | null {
   let best: KnnPoint | null = null;
   for (const p of points) {
-    if (p.result.recall >= recall && (!best || p.result.qps > best.result.qps)) best = p;
+    if (p.result.recall >= recall - 1e-9 && (!best || p.result.qps > best.result.qps)) best = p;
   }
   return best;
 }

@@ -2,6 +2,7 @@ import { compileSimilarQuery } from '../../src/search/elasticsearch/more-like-th
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 import { rerank } from '../../src/search/similar-service.js';
 import type { Candidate } from '../../src/search/backend.js';
+import { decodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, section, type BenchContext } from '../lib/context.js';
 import { fmtMs, fmtQps, fmtRatio, fmtRecall, log, printTable, type Table } from '../lib/format.js';
@@ -18,7 +19,12 @@ interface StoredDoc {
   modalities: ('IMAGE' | 'TEXT')[];
   image_lsh?: string[];
   image_model_version?: number;
-  vectors?: { image?: number[] };
+  /** As the gateway stores them: base64 float32 (or, from older gateways, JSON numbers). */
+  vectors?: { image?: string | number[] };
+}
+
+function stored(v: string | number[] | undefined): number[] | undefined {
+  return typeof v === 'string' ? decodeVector(v) : v;
 }
 
 /**
@@ -33,7 +39,7 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
     const got = await client.mget<StoredDoc>({ index: alias, ids: [id] });
     const doc = got.docs[0];
     const source = doc && 'found' in doc && doc.found ? doc._source : undefined;
-    const vector = source?.vectors?.image;
+    const vector = stored(source?.vectors?.image);
     if (!source || !vector || !source.image_lsh)
       throw new Error(`item ${id} not found or not hashed`);
     const clauses = [{ modality: 'IMAGE' as const, like: { kind: 'item' as const, id }, boost: 1 }];
@@ -60,7 +66,9 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
                 tags: hit._source.tags,
                 modalities: hit._source.modalities,
               },
-              vectors: hit._source.vectors?.image ? { IMAGE: hit._source.vectors.image } : {},
+              vectors: hit._source.vectors?.image
+                ? { IMAGE: stored(hit._source.vectors.image)! }
+                : {},
               modelVersions:
                 hit._source.image_model_version !== undefined
                   ? { IMAGE: hit._source.image_model_version }
@@ -161,7 +169,7 @@ export async function overheadBenchmark(
     ],
     note:
       'Direct: the benchmark process does what the gateway does (same mget, same search body ' +
-      'from `compileSimilarQuery`, same `rerank`). Gateway: a child process. Mean of two ' +
+      'from `compileSimilarQuery`, same vector decoding, same `rerank`). Gateway: a child process. Mean of two ' +
       'alternating rounds. On 2 cores the gateway process competes with Elasticsearch for CPU.',
   };
   section(ctx, '4. Gateway overhead').tables.push(table);

@@ -17,7 +17,8 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
   const configs: { params: LshParams; depths: number[] }[] = [
     { params: RECIPE, depths: [1, CHOSEN_RERANK_DEPTH] },
     { params: { subspaces: 16, clusters: 64, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
-    { params: { subspaces: 16, clusters: 16, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 16, clusters: 32, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 16, clusters: 16, rotate: true }, depths: [50, CHOSEN_RERANK_DEPTH] },
     { params: CHOSEN, depths: [1, 50, CHOSEN_RERANK_DEPTH, 200] },
   ];
   const table: Table = {

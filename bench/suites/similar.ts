@@ -100,7 +100,8 @@ export async function gatewayPoint(
   data: Dataset,
   truths: string[][],
   depth: number,
-  modalities: ('IMAGE' | 'TEXT')[] | undefined = ['IMAGE'],
+  /** The modalities to ask for; null omits the argument (every modality the item has). */
+  modalities: ('IMAGE' | 'TEXT')[] | null = ['IMAGE'],
 ): Promise<PointResult> {
   return withGateway(ctx, prefix, { rerankDepth: depth }, (url) =>
     measureQueries(ctx, gatewaySimilar(url, data, modalities ? { modalities } : {}), truths),
@@ -182,7 +183,7 @@ export async function similarBenchmark(
       data,
       truth.multimodal,
       CHOSEN_RERANK_DEPTH,
-      undefined,
+      null,
     );
     const mmTable: Table = {
       title: `\`similar(id)\` on both modalities (IMAGE + TEXT, ${paramsLabel(CHOSEN)} each) — ${data.name}`,
@@ -320,6 +321,8 @@ export async function mltSettingsBenchmark(
         rerankDepth: s.depth,
         probes: 1,
         maxTextFilterLength: 1000,
+        // As src/services.ts sets it.
+        filterFallbackLimit: 1000,
         mlt: s.mlt,
       });
       const r = await measureQueries(

@@ -12,7 +12,7 @@ export interface ModelFile {
 
 /**
  * Reads what `lshql export` writes (a stored model: `{modality, version, createdAt, model}`),
- * or a bare serialised model (`{format: 1, …}`) when `modality` is given. Throws a CliError
+ * or a bare serialised model (`{format: 2, …}`) when `modality` is given. Throws a CliError
  * naming the first problem.
  */
 export function parseModelFile(

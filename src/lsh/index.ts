@@ -2,11 +2,19 @@ export type { LshModel, LshModelParams, Metric } from './lsh-model.js';
 export { DEFAULT_MAX_ITERATIONS, MAX_CLUSTERS } from './lsh-model.js';
 export { createRandom, gaussian, deriveSeed } from './seeded-random.js';
 export { subspaceBounds } from './subspaces.js';
-export { l2NormalizeInto, dot, cosineSimilarity, squaredL2 } from './vector-math.js';
-export { randomOrthogonalMatrix, rotateInto } from './rotation.js';
+export { l2NormalizeInto, inverseNorm, dot, cosineSimilarity, squaredL2 } from './vector-math.js';
+export {
+  HADAMARD_ROUNDS,
+  HadamardTransform,
+  fwhtInPlace,
+  nextPowerOfTwo,
+  randomHadamardRotation,
+  type HadamardRotation,
+} from './rotation.js';
 export { trainLshModel, validateLshParams, kmeansPlusPlus } from './train.js';
 export { LshHasher } from './hash.js';
 export {
+  MODEL_FORMAT,
   serializeModel,
   deserializeModel,
   type SerializedLshModel,

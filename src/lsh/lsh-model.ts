@@ -1,3 +1,5 @@
+import type { HadamardRotation } from './rotation.js';
+
 export type Metric = 'cosine' | 'euclidean';
 
 export interface LshModelParams {
@@ -9,7 +11,10 @@ export interface LshModelParams {
   clusters: number;
   /** cosine ⇒ vectors are L2-normalised before rotation/splitting; euclidean ⇒ used as is. */
   metric: Metric;
-  /** Apply a seeded random orthogonal rotation before splitting into subspaces. */
+  /**
+   * Apply a seeded randomized Hadamard rotation (a structured random orthogonal transform, see
+   * rotation.ts) before splitting into subspaces; vectors are zero-padded to the next power of two.
+   */
   rotate: boolean;
   /** Seed for every random choice in training (rotation, subsampling, k-means++). */
   seed: number;
@@ -18,10 +23,15 @@ export interface LshModelParams {
 }
 
 export interface LshModel extends Required<LshModelParams> {
-  /** subspace offsets, length subspaces+1 */
+  /**
+   * Coordinates the subspaces split: with rotation the next power of two ≥ dim (the rotated,
+   * zero-padded vector), otherwise dim. `dim` stays the input vector dimension.
+   */
+  rotatedDim: number;
+  /** subspace offsets over the rotatedDim coordinates, length subspaces+1 */
   bounds: Int32Array;
-  /** dim*dim row-major, null when rotate=false */
-  rotation: Float32Array | null;
+  /** the randomized Hadamard rotation's sign diagonals; null when rotate=false */
+  rotation: HadamardRotation | null;
   /** one per subspace: clusters * width(g), row-major */
   centroids: Float32Array[];
   /** vectors in the training sample */

@@ -1,10 +1,24 @@
 import type { LshModel, Metric } from './lsh-model.js';
+import { nextPowerOfTwo, type HadamardRotation } from './rotation.js';
 import { validateLshParams } from './train.js';
 
-/** JSON-safe form of an LshModel. Float32Arrays are base64 of their little-endian bytes. */
+/** The format serializeModel writes and deserializeModel reads. */
+export const MODEL_FORMAT = 2;
+/** Upper bound on the rounds of a serialized rotation (a trained model has HADAMARD_ROUNDS). */
+const MAX_ROTATION_ROUNDS = 16;
+
+/**
+ * JSON-safe form of an LshModel. Float32Arrays are base64 of their little-endian bytes.
+ *
+ * Format history: 1 held a dense dim×dim random rotation matrix (`rotation`: base64 float32);
+ * 2 holds a randomized Hadamard rotation (sign diagonals) and splits `rotatedDim` coordinates.
+ * Format 1 models cannot be read: their tokens would differ, so they must be retrained.
+ */
 export interface SerializedLshModel {
-  format: 1;
+  format: 2;
   dim: number;
+  /** Coordinates the subspaces split: next power of two ≥ dim when rotate, else dim. */
+  rotatedDim: number;
   subspaces: number;
   clusters: number;
   metric: Metric;
@@ -12,18 +26,22 @@ export interface SerializedLshModel {
   seed: number;
   maxIterations: number;
   trainedOn: number;
-  /** subspace offsets, length subspaces+1 */
+  /** subspace offsets over rotatedDim, length subspaces+1 */
   bounds: number[];
-  /** base64 float32 LE, dim*dim values; null when rotate=false */
-  rotation: string | null;
+  /**
+   * Randomized Hadamard rotation, null when rotate=false: one string per round, rotatedDim
+   * characters `+` / `-` (the ±1 sign diagonal of the round), applied in array order.
+   */
+  rotation: { signs: string[] } | null;
   /** base64 float32 LE per subspace, clusters*width(g) values each */
   centroids: string[];
 }
 
 export function serializeModel(model: LshModel): SerializedLshModel {
   return {
-    format: 1,
+    format: MODEL_FORMAT,
     dim: model.dim,
+    rotatedDim: model.rotatedDim,
     subspaces: model.subspaces,
     clusters: model.clusters,
     metric: model.metric,
@@ -32,7 +50,7 @@ export function serializeModel(model: LshModel): SerializedLshModel {
     maxIterations: model.maxIterations,
     trainedOn: model.trainedOn,
     bounds: Array.from(model.bounds),
-    rotation: model.rotation ? float32ToBase64(model.rotation) : null,
+    rotation: model.rotation ? { signs: model.rotation.signs.map(signsToString) } : null,
     centroids: model.centroids.map(float32ToBase64),
   };
 }
@@ -50,8 +68,16 @@ export function deserializeModel(obj: unknown): LshModel {
     throw new ModelFormatError('expected an object');
   }
   const o = obj as Record<string, unknown>;
-  if (o.format !== 1) {
-    throw new ModelFormatError(`unsupported format ${JSON.stringify(o.format)} (expected 1)`);
+  if (o.format === 1) {
+    throw new ModelFormatError(
+      'format 1 (a model with a dense random rotation, written by an earlier lshql) is no ' +
+        `longer supported (expected format ${MODEL_FORMAT}); train a new model`,
+    );
+  }
+  if (o.format !== MODEL_FORMAT) {
+    throw new ModelFormatError(
+      `unsupported format ${JSON.stringify(o.format)} (expected ${MODEL_FORMAT})`,
+    );
   }
   let params;
   try {
@@ -69,6 +95,13 @@ export function deserializeModel(obj: unknown): LshModel {
   }
   if (o.maxIterations === undefined) throw new ModelFormatError('maxIterations is missing');
   const { dim, subspaces, clusters, rotate } = params;
+  const rotatedDim = rotate ? nextPowerOfTwo(dim) : dim;
+  if (o.rotatedDim !== rotatedDim) {
+    throw new ModelFormatError(
+      `rotatedDim must be ${rotatedDim} for dim ${dim} with rotate=${rotate}, ` +
+        `got ${JSON.stringify(o.rotatedDim)}`,
+    );
+  }
   const trainedOn = o.trainedOn;
   if (typeof trainedOn !== 'number' || !Number.isInteger(trainedOn) || trainedOn < clusters) {
     throw new ModelFormatError(
@@ -88,8 +121,8 @@ export function deserializeModel(obj: unknown): LshModel {
     }
     bounds[g] = b;
   }
-  if (bounds[0] !== 0 || bounds[subspaces] !== dim) {
-    throw new ModelFormatError(`bounds must start at 0 and end at dim (${dim})`);
+  if (bounds[0] !== 0 || bounds[subspaces] !== rotatedDim) {
+    throw new ModelFormatError(`bounds must start at 0 and end at rotatedDim (${rotatedDim})`);
   }
   for (let g = 0; g < subspaces; g++) {
     if (!(bounds[g + 1]! > bounds[g]!)) {
@@ -97,9 +130,9 @@ export function deserializeModel(obj: unknown): LshModel {
     }
   }
 
-  let rotation: Float32Array | null = null;
+  let rotation: HadamardRotation | null = null;
   if (rotate) {
-    rotation = base64ToFloat32(o.rotation, dim * dim, 'rotation');
+    rotation = parseRotation(o.rotation, rotatedDim);
   } else if (o.rotation !== null) {
     throw new ModelFormatError('rotation must be null when rotate is false');
   }
@@ -112,7 +145,38 @@ export function deserializeModel(obj: unknown): LshModel {
     base64ToFloat32(c, clusters * (bounds[g + 1]! - bounds[g]!), `centroids[${g}]`),
   );
 
-  return { ...params, bounds, rotation, centroids, trainedOn };
+  return { ...params, rotatedDim, bounds, rotation, centroids, trainedOn };
+}
+
+function parseRotation(value: unknown, size: number): HadamardRotation {
+  const signs = (value as { signs?: unknown } | null)?.signs;
+  if (typeof value !== 'object' || !Array.isArray(signs)) {
+    throw new ModelFormatError('rotation must be an object {signs: string[]} when rotate is true');
+  }
+  if (signs.length < 1 || signs.length > MAX_ROTATION_ROUNDS) {
+    throw new ModelFormatError(
+      `rotation.signs must hold 1 to ${MAX_ROTATION_ROUNDS} rounds, got ${signs.length}`,
+    );
+  }
+  return {
+    size,
+    signs: signs.map((round: unknown, r) => {
+      if (typeof round !== 'string' || round.length !== size || !/^[+-]*$/.test(round)) {
+        throw new ModelFormatError(
+          `rotation.signs[${r}] must be a string of ${size} characters + or -`,
+        );
+      }
+      const out = new Int8Array(size);
+      for (let j = 0; j < size; j++) out[j] = round[j] === '-' ? -1 : 1;
+      return out;
+    }),
+  };
+}
+
+function signsToString(signs: Int8Array): string {
+  let s = '';
+  for (const v of signs) s += v < 0 ? '-' : '+';
+  return s;
 }
 
 function float32ToBase64(values: Float32Array): string {

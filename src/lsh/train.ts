@@ -6,10 +6,15 @@ import {
   type LshModelParams,
   type Metric,
 } from './lsh-model.js';
-import { randomOrthogonalMatrix, rotateInto } from './rotation.js';
+import {
+  HadamardTransform,
+  nextPowerOfTwo,
+  randomHadamardRotation,
+  type HadamardRotation,
+} from './rotation.js';
 import { createRandom, deriveSeed } from './seeded-random.js';
 import { subspaceBounds } from './subspaces.js';
-import { l2NormalizeInto } from './vector-math.js';
+import { inverseNorm, l2NormalizeInto } from './vector-math.js';
 
 const METRICS: readonly Metric[] = ['cosine', 'euclidean'];
 /** Convergence threshold on the squared movement of each centroid between Lloyd iterations. */
@@ -58,9 +63,11 @@ export function validateLshParams(params: LshModelParams): Required<LshModelPara
  * Trains a product-quantisation style LSH model: per subspace, k-means centroids.
  *
  * `vectors` is a flat row-major count×dim array. With metric `cosine` each vector is
- * L2-normalised first; with `rotate` it is then multiplied by a seeded random orthogonal matrix.
- * Each subspace is clustered with k-means (`ml-kmeans`), initialised by k-means++ on a seeded
- * subsample and refined by at most `maxIterations` Lloyd iterations on the full sample.
+ * L2-normalised first; with `rotate` it is then zero-padded to rotatedDim (the next power of two)
+ * and rotated by a seeded randomized Hadamard transform (rotation.ts), exactly as LshHasher does.
+ * The rotatedDim coordinates are split into subspaces; each subspace is clustered with k-means
+ * (`ml-kmeans`), initialised by k-means++ on a seeded subsample and refined by at most
+ * `maxIterations` Lloyd iterations on the full sample.
  * Deterministic: same vectors and params ⇒ bit-identical model.
  */
 export function trainLshModel(
@@ -95,11 +102,12 @@ export function trainLshModel(
     }
   }
 
-  const bounds = subspaceBounds(dim, subspaces);
-  const rotation = rotate ? randomOrthogonalMatrix(dim, deriveSeed(seed, 0)) : null;
+  const rotation = rotate ? randomHadamardRotation(dim, deriveSeed(seed, 0)) : null;
+  const rotatedDim = rotate ? nextPowerOfTwo(dim) : dim;
+  const bounds = subspaceBounds(rotatedDim, subspaces);
   const prepared = prepareVectors(vectors, count, dim, metric, rotation);
 
-  const distinct = countDistinctRows(prepared, count, dim, K);
+  const distinct = countDistinctRows(prepared, count, rotatedDim, K);
   if (distinct < K) {
     throw new RangeError(
       `the training sample has only ${distinct} distinct vectors` +
@@ -115,7 +123,8 @@ export function trainLshModel(
     const width = bounds[g + 1]! - start;
     const sub = new Float32Array(count * width);
     for (let i = 0; i < count; i++) {
-      sub.set(prepared.subarray(i * dim + start, i * dim + start + width), i * width);
+      const off = i * rotatedDim + start;
+      sub.set(prepared.subarray(off, off + width), i * width);
     }
     const rand = createRandom(deriveSeed(seed, g + 1));
     const init = seedCentroids(sub, width, count, K, sampleSize, rand);
@@ -139,25 +148,38 @@ export function trainLshModel(
     centroids.push(c);
   }
 
-  return { ...p, bounds, rotation, centroids, trainedOn: count };
+  return { ...p, rotatedDim, bounds, rotation, centroids, trainedOn: count };
 }
 
-/** Normalises (cosine) and rotates (if a matrix is given) every vector into a new array. */
+/**
+ * Every vector as LshHasher sees it before the centroid search (rounded to float32), into a new
+ * count × rotatedDim array: normalised (cosine), then zero-padded and rotated (if a rotation is
+ * given).
+ */
 function prepareVectors(
   vectors: Float32Array,
   count: number,
   dim: number,
   metric: Metric,
-  rotation: Float32Array | null,
+  rotation: HadamardRotation | null,
 ): Float32Array {
-  const out = new Float32Array(count * dim);
-  const tmp = new Float32Array(dim);
+  if (!rotation) {
+    const out = new Float32Array(count * dim);
+    for (let i = 0; i < count; i++) {
+      const off = i * dim;
+      if (metric === 'cosine') l2NormalizeInto(vectors, off, dim, out, off);
+      else out.set(vectors.subarray(off, off + dim), off);
+    }
+    return out;
+  }
+  const transform = new HadamardTransform(rotation, dim);
+  const D = transform.size;
+  const out = new Float32Array(count * D);
+  const tmp = new Float64Array(D);
   for (let i = 0; i < count; i++) {
-    const off = i * dim;
-    if (metric === 'cosine') l2NormalizeInto(vectors, off, dim, tmp, 0);
-    else tmp.set(vectors.subarray(off, off + dim));
-    if (rotation) rotateInto(rotation, dim, tmp, 0, out, off);
-    else out.set(tmp, off);
+    const scale = metric === 'cosine' ? inverseNorm(vectors, i * dim, dim) : 1;
+    transform.apply(vectors, i * dim, scale, tmp, 0);
+    out.set(tmp, i * D);
   }
   return out;
 }

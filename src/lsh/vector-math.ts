@@ -35,6 +35,16 @@ export function l2NormalizeInto(
   return norm;
 }
 
+/** 1 / ‖src[offset .. offset+dim)‖, or 0 for a zero vector (which then stays zero). */
+export function inverseNorm(src: ArrayLike<number>, offset: number, dim: number): number {
+  let sum = 0;
+  for (let j = 0; j < dim; j++) {
+    const v = src[offset + j]!;
+    sum += v * v;
+  }
+  return sum === 0 ? 0 : 1 / Math.sqrt(sum);
+}
+
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assertSameLength(a, b);
   let s = 0;

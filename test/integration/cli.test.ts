@@ -234,7 +234,7 @@ describe('lshql CLI on Elasticsearch', () => {
     const exportRun = await lshql([...es, 'export', '--modality', 'image', '--out', exported]);
     expect(exportRun.code, exportRun.stderr).toBe(0);
     const stored = JSON.parse(await readFile(exported, 'utf8')) as Record<string, unknown>;
-    expect(stored).toMatchObject({ modality: 'IMAGE', version: 1, model: { format: 1, dim: 16 } });
+    expect(stored).toMatchObject({ modality: 'IMAGE', version: 1, model: { format: 2, dim: 16 } });
 
     const [before] = await backend.getItems([items[0]!.id]);
     expect(before?.modelVersions.IMAGE).toBe(1);

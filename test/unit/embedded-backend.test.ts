@@ -495,8 +495,9 @@ describe('EmbeddedBackend', () => {
       version,
       createdAt: '2024-01-01T00:00:00.000Z',
       model: {
-        format: 1,
+        format: 2,
         dim: 4,
+        rotatedDim: 4,
         subspaces: 2,
         clusters: 2,
         metric: 'cosine',

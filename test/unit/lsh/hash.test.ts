@@ -5,24 +5,19 @@ import {
   type LshModel,
   type LshModelParams,
 } from '../../../src/lsh/index.js';
-import { randomVectors, row } from './helpers.js';
+import { randomVectors, referenceRotate, row } from './helpers.js';
 
-/** The model's preprocessing, recomputed independently in float64. */
+/**
+ * The model's preprocessing, recomputed independently in float64: normalisation, then zero
+ * padding and the rotation by dense Hadamard matrices built from their definition.
+ */
 function preprocess(model: LshModel, v: ArrayLike<number>): Float64Array {
-  const { dim } = model;
-  let x = Float64Array.from(v);
+  let x = Float64Array.from(Float32Array.from(v));
   if (model.metric === 'cosine') {
     const norm = Math.sqrt(x.reduce((s, a) => s + a * a, 0));
     x = x.map((a) => (norm === 0 ? 0 : a / norm));
   }
-  if (model.rotation) {
-    const r = new Float64Array(dim);
-    for (let i = 0; i < dim; i++) {
-      for (let j = 0; j < dim; j++) r[i] = r[i]! + model.rotation[i * dim + j]! * x[j]!;
-    }
-    x = r;
-  }
-  return x;
+  return model.rotation ? referenceRotate(model.rotation, x) : x;
 }
 
 /** Squared distances from x's slice g to every centroid of subspace g, by brute force. */
@@ -56,33 +51,38 @@ const base: LshModelParams = {
 
 describe('LshHasher.hashBatchInto', () => {
   const train = randomVectors(300, 40, 1);
-  const queries = randomVectors(200, 40, 2);
+  // 203 = 50 blocks of four vectors + 3 hashed one by one.
+  const n = 203;
+  const queries = randomVectors(n, 40, 2);
 
   for (const params of [
     base,
     { ...base, rotate: false },
     { ...base, metric: 'euclidean' as const },
     { ...base, metric: 'euclidean' as const, rotate: false, clusters: 7 },
+    // K % 4 = 1: the kernels' one-centroid remainder.
+    { ...base, clusters: 13 },
   ]) {
     it(`picks the brute-force nearest centroid (${params.metric}, rotate=${params.rotate}, K=${params.clusters})`, () => {
       const model = trainLshModel(train, 300, params);
+      expect(model.rotatedDim).toBe(params.rotate ? 64 : 40);
       const hasher = new LshHasher(model);
       const G = params.subspaces;
-      const out = new Int32Array(200 * G);
-      hasher.hashBatchInto(queries, 200, out);
+      const out = new Int32Array(n * G);
+      hasher.hashBatchInto(queries, n, out);
       let exact = 0;
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < n; i++) {
         const x = preprocess(model, row(queries, i, 40));
         for (let g = 0; g < G; g++) {
           const d = distances(model, x, g);
           const expected = argmin(d);
           const got = out[i * G + g]!;
           if (got === expected) exact++;
-          // Only a float32-rounding near-tie may pick another centroid.
-          else expect(d[got]! - d[expected]!).toBeLessThan(1e-5);
+          // Only a rounding-level near-tie may pick another centroid.
+          else expect(d[got]! - d[expected]!).toBeLessThan(1e-9);
         }
       }
-      expect(exact).toBeGreaterThanOrEqual(200 * G - 2);
+      expect(exact).toBeGreaterThanOrEqual(n * G - 2);
       // The codes actually vary, i.e. the test is not vacuous.
       expect(new Set(out).size).toBeGreaterThan(params.clusters / 2);
     });
@@ -107,12 +107,60 @@ describe('LshHasher.hashBatchInto', () => {
     const model = trainLshModel(train, 300, base);
     const hasher = new LshHasher(model);
     const copy = queries.slice();
-    const all = new Int32Array(200 * 6);
-    hasher.hashBatchInto(queries, 200, all);
-    const one = new Int32Array(6);
-    hasher.hashBatchInto(queries.subarray(37 * 40, 38 * 40), 1, one);
-    expect(Array.from(one)).toEqual(Array.from(all.subarray(37 * 6, 38 * 6)));
+    const all = new Int32Array(n * 6);
+    hasher.hashBatchInto(queries, n, all);
+    // Every position in a block of four, and the one-by-one remainder, give the same codes.
+    for (const start of [36, 37, 38, 39, 198, 200]) {
+      for (let count = 1; count <= 5 && start + count <= n; count++) {
+        const part = new Int32Array(count * 6);
+        hasher.hashBatchInto(queries.subarray(start * 40, (start + count) * 40), count, part);
+        expect(Array.from(part)).toEqual(Array.from(all.subarray(start * 6, (start + count) * 6)));
+      }
+    }
     expect(queries).toEqual(copy);
+  });
+
+  it('breaks ties between equal centroids towards the lowest index, on every path', () => {
+    // Two subspaces of 2 coordinates; centroids 4 and 5 duplicate 1 and 2.
+    const centroids = Float32Array.from([5, 5, 1, 0, 0, 1, -1, -1, 1, 0, 0, 1]);
+    const model: LshModel = {
+      dim: 4,
+      rotatedDim: 4,
+      subspaces: 2,
+      clusters: 6,
+      metric: 'euclidean',
+      rotate: false,
+      seed: 1,
+      maxIterations: 1,
+      bounds: new Int32Array([0, 2, 4]),
+      rotation: null,
+      centroids: [centroids, centroids.slice()],
+      trainedOn: 6,
+    };
+    const hasher = new LshHasher(model);
+    // (0.5, 0.5) is equally near centroids 1, 2, 4 and 5: the lowest index, 1, wins.
+    const rows = [
+      [1, 0, 0, 1],
+      [0.5, 0.5, 0.5, 0.5],
+      [0, 1, 1, 0],
+      [-3, -3, 0.9, 0.1],
+      [0.5, 0.5, 0, 1],
+    ];
+    const expected = [1, 2, 1, 1, 2, 1, 3, 1, 1, 2];
+    const out = new Int32Array(rows.length * 2);
+    hasher.hashBatchInto(Float32Array.from(rows.flat()), rows.length, out);
+    expect(Array.from(out)).toEqual(expected);
+    rows.forEach((r, i) =>
+      expect(hasher.hashOne(r)).toEqual([`0-${expected[2 * i]}`, `1-${expected[2 * i + 1]}`]),
+    );
+    expect(hasher.probeTokens([0.5, 0.5, 1, 0], 3)).toEqual([
+      '0-1',
+      '1-1',
+      '0-2',
+      '0-4',
+      '1-4',
+      '1-2',
+    ]);
   });
 
   it('is scale-invariant for cosine but not for euclidean', () => {
@@ -131,7 +179,9 @@ describe('LshHasher.hashBatchInto', () => {
   it('rejects mismatched sizes', () => {
     const hasher = new LshHasher(trainLshModel(train, 300, base));
     expect(() => hasher.hashOne(new Float32Array(39))).toThrow(/expects 40/);
-    expect(() => hasher.hashBatchInto(queries, 201, new Int32Array(201 * 6))).toThrow(RangeError);
+    expect(() => hasher.hashBatchInto(queries, n + 1, new Int32Array((n + 1) * 6))).toThrow(
+      RangeError,
+    );
     expect(() => hasher.hashBatchInto(queries, 10, new Int32Array(59))).toThrow(RangeError);
     expect(() => hasher.probeTokens(row(queries, 0, 40), 0)).toThrow(RangeError);
   });

@@ -1,15 +1,19 @@
 import { describe, it, expect } from 'vitest';
 import {
+  HADAMARD_ROUNDS,
+  HadamardTransform,
   cosineSimilarity,
   createRandom,
   dot,
+  fwhtInPlace,
   gaussian,
+  inverseNorm,
   l2NormalizeInto,
-  randomOrthogonalMatrix,
-  rotateInto,
+  nextPowerOfTwo,
+  randomHadamardRotation,
   squaredL2,
 } from '../../../src/lsh/index.js';
-import { randomVectors, row } from './helpers.js';
+import { hadamardMatrix, randomVectors, referenceRotate, row } from './helpers.js';
 
 describe('createRandom / gaussian', () => {
   it('is deterministic by seed and returns floats in [0, 1)', () => {
@@ -68,61 +72,179 @@ describe('vector math', () => {
     expect(cosineSimilarity([1, 2], [0, 0])).toBe(0);
     expect(() => dot([1], [1, 2])).toThrow(RangeError);
   });
+
+  it('inverseNorm is 1/‖x‖ of the slice, and 0 for a zero vector', () => {
+    expect(inverseNorm(new Float32Array([9, 3, 4, 9]), 1, 2)).toBe(1 / 5);
+    expect(inverseNorm([0, 0, 0], 0, 3)).toBe(0);
+  });
 });
 
-describe('randomOrthogonalMatrix', () => {
-  it('is orthogonal: M·Mᵀ ≈ I', () => {
-    const dim = 48;
-    const m = randomOrthogonalMatrix(dim, 3);
-    expect(m).toBeInstanceOf(Float32Array);
-    expect(m.length).toBe(dim * dim);
+/** Rotates rows of `v` (count × dim) with a HadamardTransform into count × size float64 rows. */
+function rotateAll(
+  t: HadamardTransform,
+  v: Float32Array,
+  count: number,
+  scale = 1,
+): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let i = 0; i < count; i++) {
+    // A non-zero offset in a larger buffer, to check that offsets are honoured.
+    const buf = new Float64Array(t.size + 7).fill(99);
+    t.apply(v, i * t.dim, scale, buf, 3);
+    expect(buf[2]).toBe(99);
+    expect(buf[3 + t.size]).toBe(99);
+    out.push(buf.slice(3, 3 + t.size));
+  }
+  return out;
+}
+
+describe('nextPowerOfTwo', () => {
+  it('rounds up to a power of two', () => {
+    expect([1, 2, 3, 10, 16, 17, 384, 512, 784].map(nextPowerOfTwo)).toEqual([
+      1, 2, 4, 16, 16, 32, 512, 512, 1024,
+    ]);
+    expect(() => nextPowerOfTwo(0)).toThrow(RangeError);
+    expect(() => nextPowerOfTwo(2.5)).toThrow(RangeError);
+  });
+});
+
+describe('fwhtInPlace', () => {
+  it('equals the product with the Hadamard matrix built from its definition', () => {
+    const rand = createRandom(4);
+    // n < 8, radix-8 only (8), radix-8 + radix-2 (16), + radix-4 (32), radix-8 ×2 (64), ×3 (512),
+    // and ×3 + radix-2 (1024).
+    for (const n of [1, 2, 4, 8, 16, 32, 64, 512, 1024]) {
+      const h = hadamardMatrix(n);
+      const x = Float64Array.from({ length: n }, () => gaussian(rand));
+      const signs = Float64Array.from({ length: n }, () => (rand() < 0.5 ? -1 : 1));
+      for (const s of [null, signs]) {
+        const buf = new Float64Array(n + 5);
+        buf.set(x, 2);
+        fwhtInPlace(buf, 2, n, s);
+        let maxErr = 0;
+        for (let i = 0; i < n; i++) {
+          let expected = 0;
+          for (let j = 0; j < n; j++) expected += h[i * n + j]! * (s ? s[j]! : 1) * x[j]!;
+          maxErr = Math.max(maxErr, Math.abs(buf[2 + i]! - expected));
+        }
+        expect(maxErr, `n=${n}`).toBeLessThan(1e-9 * Math.sqrt(n));
+        expect([buf[0], buf[1], buf[n + 2]]).toEqual([0, 0, 0]);
+      }
+    }
+  });
+});
+
+describe('randomHadamardRotation', () => {
+  it('pads to the next power of two and draws ±1 signs for each round', () => {
+    for (const [dim, size] of [
+      [384, 512],
+      [512, 512],
+      [10, 16],
+      [1, 1],
+    ] as const) {
+      const r = randomHadamardRotation(dim, 7);
+      expect(r.size).toBe(size);
+      expect(r.signs).toHaveLength(HADAMARD_ROUNDS);
+      for (const s of r.signs) {
+        expect(s).toBeInstanceOf(Int8Array);
+        expect(s.length).toBe(size);
+        expect(s.every((v) => v === 1 || v === -1)).toBe(true);
+      }
+    }
+    const big = randomHadamardRotation(512, 7).signs[0]!;
+    const negatives = big.filter((v) => v < 0).length;
+    expect(negatives).toBeGreaterThan(200);
+    expect(negatives).toBeLessThan(312);
+    expect(randomHadamardRotation(16, 1, 2).signs).toHaveLength(2);
+    expect(() => randomHadamardRotation(16, 1, 0)).toThrow(RangeError);
+  });
+
+  it('is deterministic by seed, with independent rounds', () => {
+    expect(randomHadamardRotation(100, 1)).toEqual(randomHadamardRotation(100, 1));
+    expect(randomHadamardRotation(100, 1)).not.toEqual(randomHadamardRotation(100, 2));
+    const [a, b] = randomHadamardRotation(100, 1).signs;
+    expect(a).not.toEqual(b);
+  });
+});
+
+describe('HadamardTransform', () => {
+  for (const dim of [512, 384, 10, 33, 1]) {
+    it(`matches a dense reference rotation and is orthogonal (dim ${dim} → ${nextPowerOfTwo(dim)})`, () => {
+      const rotation = randomHadamardRotation(dim, 11);
+      const t = new HadamardTransform(rotation, dim);
+      expect(t.size).toBe(nextPowerOfTwo(dim));
+      const count = 6;
+      const v = randomVectors(count, dim, 5);
+      const r = rotateAll(t, v, count);
+      for (let i = 0; i < count; i++) {
+        const ref = referenceRotate(rotation, row(v, i, dim));
+        let maxErr = 0;
+        for (let j = 0; j < t.size; j++) maxErr = Math.max(maxErr, Math.abs(r[i]![j]! - ref[j]!));
+        expect(maxErr).toBeLessThan(1e-9);
+        // Norms and dot products are preserved (zero padding adds nothing to either).
+        const a = row(v, i, dim);
+        expect(dot(r[i]!, r[i]!)).toBeCloseTo(dot(a, a), 9);
+        for (let k = i + 1; k < count; k++) {
+          expect(dot(r[i]!, r[k]!)).toBeCloseTo(dot(a, row(v, k, dim)), 9);
+        }
+      }
+      if (dim > 1) {
+        // ... while actually changing the vectors.
+        const padded = new Float64Array(t.size);
+        padded.set(row(v, 0, dim));
+        expect(squaredL2(padded, r[0]!)).toBeGreaterThan(1);
+      }
+    });
+  }
+
+  it('is the orthogonal matrix Π (H/√D)·diag(s): its columns are orthonormal', () => {
+    const dim = 16;
+    const t = new HadamardTransform(randomHadamardRotation(dim, 3), dim);
+    const cols = rotateAll(
+      t,
+      Float32Array.from({ length: dim * dim }, (_, i) => (i % (dim + 1) === 0 ? 1 : 0)),
+      dim,
+    );
     let maxErr = 0;
     for (let i = 0; i < dim; i++) {
       for (let k = 0; k < dim; k++) {
-        let s = 0;
-        for (let j = 0; j < dim; j++) s += m[i * dim + j]! * m[k * dim + j]!;
-        maxErr = Math.max(maxErr, Math.abs(s - (i === k ? 1 : 0)));
+        maxErr = Math.max(maxErr, Math.abs(dot(cols[i]!, cols[k]!) - (i === k ? 1 : 0)));
       }
     }
-    expect(maxErr).toBeLessThan(1e-5);
+    expect(maxErr).toBeLessThan(1e-12);
+    // Not trivially a signed permutation: a basis vector is spread over every coordinate.
+    expect(cols[0]!.every((c) => Math.abs(c) > 1e-6)).toBe(true);
   });
 
-  it('is not trivially the identity or a permutation', () => {
-    const dim = 16;
-    const m = randomOrthogonalMatrix(dim, 3);
-    let small = 0;
-    for (const v of m) if (Math.abs(v) < 1e-3) small++;
-    expect(small).toBeLessThan(dim);
+  it('applies `scale` to the input', () => {
+    const t = new HadamardTransform(randomHadamardRotation(20, 3), 20);
+    const v = randomVectors(1, 20, 8);
+    const [plain] = rotateAll(t, v, 1);
+    const [scaled] = rotateAll(t, v, 1, 0.25);
+    for (let j = 0; j < t.size; j++) expect(scaled![j]).toBeCloseTo(plain![j]! * 0.25, 12);
   });
 
-  it('preserves norms and dot products under rotateInto', () => {
-    const dim = 33;
-    const m = randomOrthogonalMatrix(dim, 11);
-    const v = randomVectors(10, dim, 5);
-    const r = new Float32Array(10 * dim);
-    for (let i = 0; i < 10; i++) rotateInto(m, dim, v, i * dim, r, i * dim);
-    for (let i = 0; i < 10; i++) {
-      const a = row(v, i, dim);
-      const ra = row(r, i, dim);
-      expect(dot(ra, ra)).toBeCloseTo(dot(a, a), 3);
-      for (let k = i + 1; k < 10; k++) {
-        expect(dot(ra, row(r, k, dim))).toBeCloseTo(dot(a, row(v, k, dim)), 3);
-      }
-    }
-    // ... while actually changing the vectors.
-    expect(squaredL2(row(v, 0, dim), row(r, 0, dim))).toBeGreaterThan(1);
+  it('mixes structured input: several rounds break the periodicity of a single round', () => {
+    // x supported on the first 4 coordinates: one round H·diag(s)·x has period 4, so every
+    // contiguous subspace would see the same 4 values; three rounds do not.
+    const dim = 64;
+    const x = new Float32Array(dim);
+    x.set([1, -2, 3, 0.5]);
+    const periodic = (rounds: number) => {
+      const t = new HadamardTransform(randomHadamardRotation(dim, 9, rounds), dim);
+      const [r] = rotateAll(t, x, 1);
+      return r!.every((v, j) => Math.abs(v - r![j % 4]!) < 1e-9);
+    };
+    expect(periodic(1)).toBe(true);
+    expect(periodic(HADAMARD_ROUNDS)).toBe(false);
   });
 
-  it('rotateInto computes M·x at the given offsets', () => {
-    const m = new Float32Array([0, 1, -1, 0]); // 90° rotation
-    const src = new Float32Array([7, 3, 4]);
-    const out = new Float32Array(4);
-    rotateInto(m, 2, src, 1, out, 2);
-    expect(Array.from(out)).toEqual([0, 0, 4, -3]);
-  });
-
-  it('is deterministic by seed', () => {
-    expect(randomOrthogonalMatrix(20, 1)).toEqual(randomOrthogonalMatrix(20, 1));
-    expect(randomOrthogonalMatrix(20, 1)).not.toEqual(randomOrthogonalMatrix(20, 2));
+  it('rejects a rotation of the wrong size', () => {
+    const r = randomHadamardRotation(16, 1);
+    expect(() => new HadamardTransform(r, 17)).toThrow(/size 16 does not match dim 17/);
+    expect(() => new HadamardTransform({ size: 16, signs: [new Int8Array(8)] }, 16)).toThrow(
+      /8 signs, expected 16/,
+    );
+    expect(() => new HadamardTransform({ size: 16, signs: [] }, 16)).toThrow(/no rounds/);
   });
 });

@@ -45,13 +45,15 @@ describe('model serialisation', () => {
       }
     }
     expect(roundTrip(plain).rotation).toBeNull();
+    expect(roundTrip(rotated).rotation!.signs[0]).toBeInstanceOf(Int8Array);
   });
 
-  it('writes format 1, the scalar params and little-endian float32 base64', () => {
+  it('writes format 2, the scalar params and little-endian float32 base64', () => {
     const s = serializeModel(plain);
     expect(s).toMatchObject({
-      format: 1,
+      format: 2,
       dim: 20,
+      rotatedDim: 20,
       subspaces: 3,
       clusters: 6,
       metric: 'euclidean',
@@ -65,6 +67,7 @@ describe('model serialisation', () => {
     const tiny: LshModel = {
       ...plain,
       dim: 2,
+      rotatedDim: 2,
       subspaces: 1,
       clusters: 2,
       bounds: new Int32Array([0, 2]),
@@ -77,32 +80,64 @@ describe('model serialisation', () => {
     expect(roundTrip(tiny)).toEqual(tiny);
   });
 
+  it('writes the rotation as one string of +/- per round, over the padded dimension', () => {
+    const s = serializeModel(rotated);
+    expect(s).toMatchObject({ dim: 20, rotatedDim: 32, rotate: true });
+    expect(s.bounds).toEqual([0, 11, 22, 32]);
+    expect(s.rotation!.signs).toHaveLength(rotated.rotation!.signs.length);
+    s.rotation!.signs.forEach((str, r) => {
+      expect(str).toMatch(/^[+-]{32}$/);
+      expect(Array.from(str, (ch) => (ch === '-' ? -1 : 1))).toEqual(
+        Array.from(rotated.rotation!.signs[r]!),
+      );
+    });
+  });
+
+  it('rejects format 1 models (dense rotation) with an actionable message', () => {
+    const v1 = {
+      ...serializeModel(plain),
+      format: 1,
+      rotatedDim: undefined,
+    };
+    expect(() => deserializeModel(v1)).toThrow(
+      /format 1 .* no longer supported .* train a new model/,
+    );
+  });
+
   it('rejects malformed input with a clear error', () => {
     const good = serializeModel(rotated);
     const cases: [unknown, RegExp][] = [
       [null, /expected an object/],
       ['{}', /expected an object/],
       [[], /expected an object/],
-      [{ ...good, format: 2 }, /unsupported format 2/],
+      [{ ...good, format: 3 }, /unsupported format 3 \(expected 2\)/],
       [{ ...good, format: undefined }, /unsupported format/],
+      [{ ...good, rotatedDim: 20 }, /rotatedDim must be 32 for dim 20 with rotate=true/],
+      [{ ...good, rotatedDim: undefined }, /rotatedDim/],
       [{ ...good, dim: '20' }, /dim/],
       [{ ...good, clusters: 1 }, /clusters/],
       [{ ...good, metric: 'dot' }, /metric/],
       [{ ...good, rotate: 'yes' }, /rotate/],
       [{ ...good, maxIterations: undefined }, /maxIterations/],
       [{ ...good, trainedOn: 3 }, /trainedOn/],
-      [{ ...good, bounds: [0, 7, 14] }, /bounds/],
-      [{ ...good, bounds: [0, 7, 14, 21] }, /bounds/],
-      [{ ...good, bounds: [0, 14, 7, 20] }, /increasing/],
-      [{ ...good, rotation: null }, /rotation/],
-      [{ ...good, rotation: good.rotation!.slice(0, -8) }, /rotation.*bytes/],
-      [{ ...good, rotation: 'not base64!' }, /rotation must be a base64 string/],
+      [{ ...good, bounds: [0, 11, 22] }, /bounds/],
+      [{ ...good, bounds: [0, 7, 14, 20] }, /end at rotatedDim \(32\)/],
+      [{ ...good, bounds: [0, 22, 11, 32] }, /increasing/],
+      [{ ...good, rotation: null }, /rotation must be an object/],
+      [{ ...good, rotation: 'abc' }, /rotation must be an object/],
+      [{ ...good, rotation: { signs: [] } }, /1 to 16 rounds, got 0/],
+      [{ ...good, rotation: { signs: [good.rotation!.signs[0]!.slice(1)] } }, /signs\[0\].*32/],
+      [{ ...good, rotation: { signs: ['+', 1] } }, /signs\[0\]/],
+      [
+        { ...good, rotation: { signs: [good.rotation!.signs[0], 'x'.repeat(32)] } },
+        /rotation\.signs\[1\] must be a string of 32 characters \+ or -/,
+      ],
       [{ ...serializeModel(plain), rotation: good.rotation }, /rotation must be null/],
       [{ ...good, centroids: good.centroids.slice(0, 2) }, /centroids/],
       [
-        // widths are 7, 7, 6: subspace 2's array is too short for subspace 0
+        // widths are 11, 11, 10: subspace 2's array is too short for subspace 0
         { ...good, centroids: [good.centroids[2], good.centroids[1], good.centroids[0]] },
-        /centroids\[0\] holds 144 bytes, expected 42 float32 values/,
+        /centroids\[0\] holds 240 bytes, expected 66 float32 values/,
       ],
       [{ ...good, centroids: [...good.centroids.slice(0, 2), 42] }, /centroids\[2\]/],
     ];

@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { LshHasher, trainLshModel, type LshModelParams } from '../../../src/lsh/index.js';
+import {
+  HADAMARD_ROUNDS,
+  LshHasher,
+  subspaceBounds,
+  trainLshModel,
+  type LshModelParams,
+} from '../../../src/lsh/index.js';
 import { clusteredVectors, randomVectors, row } from './helpers.js';
 
 const params: LshModelParams = {
@@ -16,17 +22,59 @@ describe('trainLshModel', () => {
 
   it('produces a model of the documented shape', () => {
     const model = trainLshModel(vectors, 400, params);
-    expect(model).toMatchObject({ ...params, maxIterations: 25, trainedOn: 400 });
+    expect(model).toMatchObject({ ...params, maxIterations: 25, trainedOn: 400, rotatedDim: 32 });
     expect(Array.from(model.bounds)).toEqual([0, 8, 16, 24, 32]);
-    expect(model.rotation).toBeInstanceOf(Float32Array);
-    expect(model.rotation!.length).toBe(32 * 32);
+    expect(model.rotation!.size).toBe(32);
+    expect(model.rotation!.signs).toHaveLength(HADAMARD_ROUNDS);
+    for (const s of model.rotation!.signs) {
+      expect(s).toBeInstanceOf(Int8Array);
+      expect(s.length).toBe(32);
+    }
     expect(model.centroids).toHaveLength(4);
     for (const c of model.centroids) {
       expect(c).toBeInstanceOf(Float32Array);
       expect(c.length).toBe(16 * 8);
       expect(c.every(Number.isFinite)).toBe(true);
     }
-    expect(trainLshModel(vectors, 400, { ...params, rotate: false }).rotation).toBeNull();
+    const plain = trainLshModel(vectors, 400, { ...params, rotate: false });
+    expect(plain.rotation).toBeNull();
+    expect(plain.rotatedDim).toBe(32);
+  });
+
+  it('pads rotated vectors to the next power of two and splits all of its coordinates', () => {
+    for (const [dim, rotatedDim, subspaces] of [
+      [10, 16, 3],
+      [384, 512, 16],
+    ] as const) {
+      const v = randomVectors(60, dim, 4);
+      const p: LshModelParams = {
+        dim,
+        subspaces,
+        clusters: 4,
+        metric: 'cosine',
+        rotate: true,
+        seed: 2,
+      };
+      const model = trainLshModel(v, 60, { ...p, maxIterations: 5 });
+      expect(model.dim).toBe(dim);
+      expect(model.rotatedDim).toBe(rotatedDim);
+      expect(model.rotation!.size).toBe(rotatedDim);
+      expect(model.bounds[subspaces]).toBe(rotatedDim);
+      expect(Array.from(model.bounds)).toEqual(Array.from(subspaceBounds(rotatedDim, subspaces)));
+      model.centroids.forEach((c, g) =>
+        expect(c.length).toBe(4 * (model.bounds[g + 1]! - model.bounds[g]!)),
+      );
+      // The padding carries information after rotation: no subspace is constant.
+      const codes = new Int32Array(60 * subspaces);
+      new LshHasher(model).hashBatchInto(v, 60, codes);
+      for (let g = 0; g < subspaces; g++) {
+        const used = new Set(Array.from({ length: 60 }, (_, i) => codes[i * subspaces + g]));
+        expect(used.size).toBeGreaterThan(1);
+      }
+      const unrotated = trainLshModel(v, 60, { ...p, rotate: false, maxIterations: 5 });
+      expect(unrotated.rotatedDim).toBe(dim);
+      expect(unrotated.bounds[subspaces]).toBe(dim);
+    }
   });
 
   it('fits distinct centroids per subspace', () => {
