@@ -30,7 +30,13 @@ import { adminClient, deleteIndexes, ensureElasticsearch } from './lib/elasticse
 import { fmtRecall, log, printTable } from './lib/format.js';
 import { paramsLabel } from './lib/lsh-admin.js';
 import { ensureVenv } from './python/python-env.js';
-import { machineInfo, resultsMarkdown, writeReport } from './report/markdown-report.js';
+import {
+  finishMachineInfo,
+  machineInfo,
+  resultsMarkdown,
+  writeFormatted,
+  writeReport,
+} from './report/markdown-report.js';
 import { recallQpsSvg } from './report/svg-plot.js';
 import { bandsBenchmark } from './suites/bands.js';
 import { filteredBenchmark } from './suites/filtered.js';
@@ -241,35 +247,40 @@ async function main() {
     const plotTitle = `Recall@10 vs throughput — ${main.data.name}, 8 clients`;
     if (ctx.plot.length > 0) writeFileSync(plotFile, recallQpsSvg(ctx.plot, plotTitle));
     const command = `npm run bench -- --size ${ctx.size.name}`;
-    const markdown = resultsMarkdown(ctx, machine, command, relative(docsDir, plotFile), started);
+    const finished = new Date();
+    const machineAtEnd = finishMachineInfo(machine);
+    const markdown = resultsMarkdown(
+      ctx,
+      machineAtEnd,
+      command,
+      relative(docsDir, plotFile),
+      started,
+      finished,
+    );
     if (options.partial) {
       const file = join(cacheDir, `benchmarks-${ctx.size.name}-partial.md`);
-      writeReport(file, markdown);
+      await writeReport(file, markdown);
       log(`partial run: report written to ${file}`);
     } else {
-      writeReport(options.docs, markdown);
+      await writeReport(options.docs, markdown);
       log(`report written to ${options.docs}`);
     }
     // Figures of complete quick/full runs go to bench/results (kept with the docs); others to the cache.
     const resultsDir =
       options.partial || ctx.size.name === 'tiny' ? cacheDir : join(REPO, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(
+    await writeFormatted(
       join(resultsDir, `${ctx.size.name}${options.partial ? '-partial' : ''}.json`),
-      JSON.stringify(
-        {
-          title: plotTitle,
-          started,
-          machine,
-          size: ctx.size,
-          targets: ctx.targets,
-          facts: ctx.facts,
-          plot: ctx.plot,
-          sections: ctx.sections,
-        },
-        null,
-        1,
-      ),
+      JSON.stringify({
+        title: plotTitle,
+        started,
+        machine,
+        size: ctx.size,
+        targets: ctx.targets,
+        facts: ctx.facts,
+        plot: ctx.plot,
+        sections: ctx.sections,
+      }),
     );
   } finally {
     if (!options.keep) await deleteIndexes(es, `${ctx.prefix}-`).catch(() => undefined);

@@ -175,7 +175,7 @@ describe('lshql CLI on Elasticsearch', () => {
     expect(stored.every((s) => s !== null)).toBe(true);
     expect(stored[1]).toMatchObject({ id: items[1]!.id, title: items[1]!.title });
     // Elasticsearch keeps vectors as float32.
-    expect(stored[1]?.vectors.IMAGE).toEqual(items[1]!.imageVector.map((v) => Math.fround(v)));
+    expect(stored[1]?.vectors.IMAGE).toEqual(items[1]!.imageVector!.map((v) => Math.fround(v)));
     expect((await backend.getItems(['wrong-length']))[0]).toBeNull();
   });
 
