@@ -65,3 +65,13 @@ export function log(message: string): void {
   const time = new Date().toISOString().slice(11, 19);
   console.error(`[bench ${time}] ${message}`);
 }
+
+/** The four cells every load table shows, in its column order: recall@10, qps, p50, p99. */
+export function loadCells(r: {
+  recall: number;
+  qps: number;
+  p50Ms: number;
+  p99Ms: number;
+}): string[] {
+  return [fmtRecall(r.recall), fmtQps(r.qps), fmtMs(r.p50Ms), fmtMs(r.p99Ms)];
+}

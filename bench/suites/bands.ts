@@ -3,7 +3,7 @@ import { vectorValues, type Dataset, type GroundTruth } from '../data/dataset.js
 import { normalizedRows } from '../data/ground-truth.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, section, type BenchContext } from '../lib/context.js';
 import { bulkLoad, mergeToOneSegment } from '../lib/elasticsearch-node.js';
-import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
+import { log, printTable, type Table, loadCells } from '../lib/format.js';
 import { batches } from '../lib/item-payloads.js';
 import { cachedModel, paramsLabel, type LshParams } from '../lib/lsh-admin.js';
 import { measureQueries } from '../lib/measure.js';
@@ -215,10 +215,7 @@ export async function bandsBenchmark(ctx: BenchContext, data: Dataset, truth: Gr
         v.query,
         v.vectors,
         v.depth,
-        fmtRecall(r.recall),
-        fmtQps(r.qps),
-        fmtMs(r.p50Ms),
-        fmtMs(r.p99Ms),
+        ...loadCells(r),
       ]);
     }
   } finally {

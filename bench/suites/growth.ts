@@ -3,7 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, K, section, type BenchContext } from '../lib/context.js';
 import { deleteIndexes, indexSizeBytes, mergeToOneSegment } from '../lib/elasticsearch-node.js';
-import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
+import { fmtQps, log, printTable, type Table, loadCells } from '../lib/format.js';
 import { knnSearch } from '../lib/knn-index.js';
 import { cachedModel, paramsLabel } from '../lib/lsh-admin.js';
 import { measureQueries } from '../lib/measure.js';
@@ -61,10 +61,7 @@ export async function growthBenchmark(ctx: BenchContext, main: Dataset, mainPref
       table.rows.push([
         n,
         'gateway `similar`',
-        fmtRecall(g.recall),
-        fmtQps(g.qps),
-        fmtMs(g.p50Ms),
-        fmtMs(g.p99Ms),
+        ...loadCells(g),
         ingestRate === null ? '–' : fmtQps(ingestRate),
         (lshSize / 2 ** 20).toFixed(0),
       ]);
@@ -89,10 +86,7 @@ export async function growthBenchmark(ctx: BenchContext, main: Dataset, mainPref
         table.rows.push([
           n,
           `native kNN, nc ${nc}`,
-          fmtRecall(k.recall),
-          fmtQps(k.qps),
-          fmtMs(k.p50Ms),
-          fmtMs(k.p99Ms),
+          ...loadCells(k),
           knnRate === null ? '–' : fmtQps(knnRate),
           (knnSize / 2 ** 20).toFixed(0),
         ]);

@@ -1,6 +1,6 @@
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { section, type BenchContext } from '../lib/context.js';
-import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
+import { log, printTable, type Table, loadCells } from '../lib/format.js';
 import {
   buildKnnIndex,
   knnSearch,
@@ -71,14 +71,7 @@ export async function nativeKnnBenchmark(
           truth.image,
         );
         points.push({ type: info.type, numCandidates: nc, result });
-        table.rows.push([
-          info.type,
-          nc,
-          fmtRecall(result.recall),
-          fmtQps(result.qps),
-          fmtMs(result.p50Ms),
-          fmtMs(result.p99Ms),
-        ]);
+        table.rows.push([info.type, nc, ...loadCells(result)]);
         ctx.plot.push({
           series: `native kNN ${info.type}`,
           label: `nc ${nc}`,
@@ -118,14 +111,7 @@ export async function nativeKnnBenchmark(
           knnSearch(client, infos[0]!.index, data, { numCandidates: nc, multimodal: true }),
           truth.multimodal,
         );
-        mm.rows.push([
-          infos[0]!.type,
-          nc,
-          fmtRecall(r.recall),
-          fmtQps(r.qps),
-          fmtMs(r.p50Ms),
-          fmtMs(r.p99Ms),
-        ]);
+        mm.rows.push([infos[0]!.type, nc, ...loadCells(r)]);
       }
       s.tables.push(mm);
       printTable(mm);

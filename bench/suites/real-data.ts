@@ -1,7 +1,7 @@
 import type { LoadedData } from '../data/synthetic-data.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from '../lib/context.js';
 import { mergeToOneSegment } from '../lib/elasticsearch-node.js';
-import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
+import { log, printTable, type Table, loadCells } from '../lib/format.js';
 import { knnSearch } from '../lib/knn-index.js';
 import { cachedModel, paramsLabel, type LshParams } from '../lib/lsh-admin.js';
 import { measureQueries } from '../lib/measure.js';
@@ -57,10 +57,7 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
           `gateway ${paramsLabel(config.params)}`,
           depth === 1 ? 'no rerank' : `rerank ${depth}`,
           `${walked.toFixed(2)}×N`,
-          fmtRecall(r.recall),
-          fmtQps(r.qps),
-          fmtMs(r.p50Ms),
-          fmtMs(r.p99Ms),
+          ...loadCells(r),
         ]);
       }
     }
@@ -77,15 +74,7 @@ export async function realDataBenchmark(ctx: BenchContext, loaded: LoadedData) {
         knnSearch(client, knnIndexName(ctx, data, 'hnsw'), data, { numCandidates: nc }),
         truth.image,
       );
-      table.rows.push([
-        'native kNN hnsw',
-        `nc ${nc}`,
-        '–',
-        fmtRecall(r.recall),
-        fmtQps(r.qps),
-        fmtMs(r.p50Ms),
-        fmtMs(r.p99Ms),
-      ]);
+      table.rows.push(['native kNN hnsw', `nc ${nc}`, '–', ...loadCells(r)]);
     }
   } finally {
     await client.close();

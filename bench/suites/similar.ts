@@ -4,7 +4,7 @@ import { SimilarService } from '../../src/search/similar-service.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from '../lib/context.js';
 import { mergeToOneSegment } from '../lib/elasticsearch-node.js';
-import { fmtMs, fmtQps, fmtRecall, log, printTable, type Table } from '../lib/format.js';
+import { log, printTable, type Table, loadCells } from '../lib/format.js';
 import { startGatewayProcess } from '../lib/gateway-process.js';
 import { cachedModel, paramsLabel, PrefixAdmin, type LshParams } from '../lib/lsh-admin.js';
 import { measureQueries, type PointResult } from '../lib/measure.js';
@@ -62,10 +62,7 @@ function row(label: string, depth: number | string, walked: number | null, r: Po
     label,
     depth === 1 ? 'none (top 10)' : String(depth),
     walked === null ? '–' : `${walked.toFixed(2)}×N`,
-    fmtRecall(r.recall),
-    fmtQps(r.qps),
-    fmtMs(r.p50Ms),
-    fmtMs(r.p99Ms),
+    ...loadCells(r),
   ];
 }
 
@@ -238,15 +235,7 @@ export async function probesBenchmark(
       { rerankDepth: CHOSEN_RERANK_DEPTH, probes },
       (url) => measureQueries(ctx, gatewaySimilarToVector(url, data), truth.image),
     );
-    table.rows.push([
-      paramsLabel(CHOSEN),
-      probes,
-      CHOSEN_RERANK_DEPTH,
-      fmtRecall(r.recall),
-      fmtQps(r.qps),
-      fmtMs(r.p50Ms),
-      fmtMs(r.p99Ms),
-    ]);
+    table.rows.push([paramsLabel(CHOSEN), probes, CHOSEN_RERANK_DEPTH, ...loadCells(r)]);
     ctx.plot.push({
       series: 'gateway similarToVector, probes',
       label: `probes ${probes}`,
@@ -337,14 +326,7 @@ export async function mltSettingsBenchmark(
         },
         truth.image,
       );
-      table.rows.push([
-        s.label,
-        s.depth,
-        fmtRecall(r.recall),
-        fmtQps(r.qps),
-        fmtMs(r.p50Ms),
-        fmtMs(r.p99Ms),
-      ]);
+      table.rows.push([s.label, s.depth, ...loadCells(r)]);
     }
   } finally {
     await admin.close();
