@@ -1,4 +1,5 @@
 import { ErrorCode, LshqlError } from '../errors.js';
+import { defaultClusters, subspaceWidth } from '../lsh/default-clusters.js';
 import { createRandom } from '../lsh/seeded-random.js';
 import { trainLshModel } from '../lsh/train.js';
 import type { Metric } from '../lsh/lsh-model.js';
@@ -99,9 +100,15 @@ export class ModelTrainingService {
           `subspaces (${subspaces}) cannot exceed the vector length (${dim}).`,
         );
       }
-      // Small collections get fewer clusters so that each still holds a few items.
-      const fallbackClusters = Math.max(2, Math.min(this.defaults.clusters, Math.floor(count / 4)));
-      const clusters = positiveInt(request.clusters, 'clusters', fallbackClusters);
+      const clusters = positiveInt(
+        request.clusters,
+        'clusters',
+        defaultClusters(
+          count,
+          subspaceWidth(dim, subspaces, this.defaults.rotate),
+          this.defaults.clusters,
+        ),
+      );
       if (clusters < 2 || clusters > count || clusters > 65_535) {
         throw new LshqlError(
           ErrorCode.BAD_USER_INPUT,

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { defaultClusters, subspaceWidth } from '../../src/lsh/default-clusters.js';
+
+describe('defaultClusters', () => {
+  it('uses the configured maximum when the sample and the subspaces are large', () => {
+    // 10,000 vectors of 512 dims in 16 subspaces: 32-d slices, 312 vectors per 1 % of clusters.
+    expect(defaultClusters(10_000, subspaceWidth(512, 16, true), 256)).toBe(256);
+    expect(defaultClusters(100_000, 32, 1024)).toBe(1024);
+  });
+
+  it('keeps at least 32 training vectors a cluster, as a power of two', () => {
+    expect(defaultClusters(5_000, 32, 256)).toBe(128); // 156 → 128
+    expect(defaultClusters(2_000, 32, 256)).toBe(32); // 62 → 32
+    expect(defaultClusters(64, 32, 256)).toBe(2);
+  });
+
+  it('caps at 2^d cells for d-dimensional subspaces', () => {
+    // scikit-learn digits: 64-d, 16 subspaces → 4-d slices.
+    expect(defaultClusters(1_597, subspaceWidth(64, 16, true), 256)).toBe(16);
+    // 48-d text vectors, unrotated: 3-d slices.
+    expect(defaultClusters(1_000, subspaceWidth(48, 16, false), 256)).toBe(8);
+  });
+
+  it('never goes below 2 or above the sample size', () => {
+    expect(defaultClusters(2, 1, 256)).toBe(2);
+    expect(defaultClusters(3, 40, 256)).toBe(2);
+  });
+
+  it('measures subspaces on the rotated (padded) width', () => {
+    expect(subspaceWidth(48, 16, true)).toBe(4); // padded to 64
+    expect(subspaceWidth(48, 16, false)).toBe(3);
+    expect(subspaceWidth(384, 16, true)).toBe(32);
+  });
+});
