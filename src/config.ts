@@ -19,8 +19,15 @@ const ConfigSchema = z.object({
   LSHQL_INGEST_REFRESH: z.enum(['wait_for', 'true', 'false']).default('wait_for'),
   LSHQL_MAX_BATCH: z.coerce.number().int().positive().default(1000),
   LSHQL_MAX_FIRST: z.coerce.number().int().positive().default(100),
-  LSHQL_RERANK_DEPTH: z.coerce.number().int().min(1).max(10_000).default(100),
+  LSHQL_RERANK_DEPTH: z.coerce.number().int().min(0).max(10_000).default(100),
   LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
+  /** more_like_this minimum_should_match: how many query tokens a candidate must share. */
+  LSHQL_MLT_MINIMUM_SHOULD_MATCH: z
+    .string()
+    .regex(/^-?\d{1,4}%?$/, 'an integer or a percentage, like 2 or 25%')
+    .default('1'),
+  /** more_like_this max_doc_freq: ignore tokens held by more items than this (unset: none). */
+  LSHQL_MLT_MAX_DOC_FREQ: z.coerce.number().int().positive().optional(),
   LSHQL_MODEL_REFRESH_MS: z.coerce.number().int().min(0).default(2000),
   LSHQL_SUBSPACES: z.coerce.number().int().positive().default(16),
   LSHQL_CLUSTERS: z.coerce.number().int().min(2).max(65535).default(256),

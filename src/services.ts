@@ -38,7 +38,12 @@ export function createServices(config: Config, backend: SearchBackend): Services
       probes: config.LSHQL_PROBES,
       maxTextFilterLength: 1000,
       filterFallbackLimit: 1000,
-      mlt: {},
+      mlt: {
+        minimumShouldMatch: config.LSHQL_MLT_MINIMUM_SHOULD_MATCH,
+        ...(config.LSHQL_MLT_MAX_DOC_FREQ !== undefined
+          ? { maxDocFreq: config.LSHQL_MLT_MAX_DOC_FREQ }
+          : {}),
+      },
     }),
   };
 }

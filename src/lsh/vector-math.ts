@@ -78,3 +78,13 @@ export function squaredL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return s;
 }
+
+/**
+ * True when the squared norm is 0 in float64 (every value 0, or too tiny to square): such a
+ * vector has no direction, and its cosine with anything is taken as 0.
+ */
+export function isZeroNorm(vector: ArrayLike<number>): boolean {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
+  return sum === 0;
+}

@@ -17,13 +17,16 @@ export interface VectorRow {
   vector: number[];
 }
 
-/** A candidate from the token match, with the vectors needed for exact re-ranking. */
+/** A candidate from the token match: its exact score when the plan ranks, else its vectors. */
 export interface Candidate {
   item: ItemView;
+  /** Vectors of the plan's `vectorsFor` modalities; empty when the backend ranked exactly. */
   vectors: Partial<Record<Modality, number[]>>;
   /** Versions of the models the candidate's tokens came from. */
   modelVersions: Partial<Record<Modality, number>>;
   tokenScore: number;
+  /** Weighted mean cosine similarity to the plan's `rank` queries, when it has them. */
+  exactScore?: number;
 }
 
 /** Where models live: immutable versions. Which one is active is the items' generation's. */
@@ -87,6 +90,10 @@ export interface SearchBackend {
   /** Length of the stored vectors of a modality, null when none is stored. */
   storedDimension(modality: Modality): Promise<number | null>;
   countItems(): Promise<number>;
+  /**
+   * Token-match candidates (at most `plan.candidates`); with `plan.rank`, ranked exactly and cut
+   * to `plan.rank.size`, every one carrying its `exactScore`.
+   */
   executeSimilar(plan: SimilarPlan): Promise<Candidate[]>;
   /** Makes recent writes visible to search. */
   refresh(): Promise<void>;

@@ -10,3 +10,8 @@ export function modalityKey(modality: Modality): 'image' | 'text' {
 export function lshField(modality: Modality): 'image_lsh' | 'text_lsh' {
   return modality === 'IMAGE' ? 'image_lsh' : 'text_lsh';
 }
+
+/** The `dense_vector` field holding a modality's vector for exact ranking (Elasticsearch). */
+export function denseVectorField(modality: Modality): 'image_vector' | 'text_vector' {
+  return modality === 'IMAGE' ? 'image_vector' : 'text_vector';
+}

@@ -23,6 +23,23 @@ export interface MoreLikeThisSettings {
   maxDocFreq?: number;
 }
 
+/** One query vector of the exact ranking, with its relative weight. */
+export interface RankQuery {
+  modality: Modality;
+  vector: readonly number[];
+  weight: number;
+}
+
+/**
+ * Exact re-ranking of the token-match candidates, done by the backend next to the stored
+ * vectors: the weighted mean cosine similarity over `queries` (a missing modality scores 0).
+ */
+export interface ExactRanking {
+  queries: RankQuery[];
+  /** Ranked hits to return (the best `size` of the plan's `candidates`). */
+  size: number;
+}
+
 /** A backend-neutral "items like this" query: token clauses OR-ed, text filter AND-ed. */
 export interface SimilarPlan {
   clauses: TokenClause[];
@@ -32,8 +49,13 @@ export interface SimilarPlan {
   /** How many token-match candidates to return for exact re-ranking. */
   candidates: number;
   mlt: MoreLikeThisSettings;
-  /** Modalities whose vectors the candidates must carry back for re-ranking. */
+  /**
+   * Modalities the candidates must have a vector of (the filter-only plan keeps only those);
+   * without `rank`, the candidates carry these vectors back.
+   */
   vectorsFor: Modality[];
+  /** When set, the backend ranks the candidates exactly and returns the best `rank.size`. */
+  rank?: ExactRanking;
 }
 
 export const DEFAULT_MLT_SETTINGS: Omit<MoreLikeThisSettings, 'maxQueryTerms'> = {

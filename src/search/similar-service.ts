@@ -1,12 +1,13 @@
 import { ErrorCode, LshqlError } from '../errors.js';
-import { cosineSimilarity } from '../lsh/vector-math.js';
 import type { ActiveModel, ModelRegistry } from '../lsh/registry/model-registry.js';
 import { checkVector, DEFAULT_ITEM_LIMITS } from '../ingest/item-input.js';
 import type { Candidate, SearchBackend } from './backend.js';
 import type { Modality } from './modality.js';
+import { exactScore, mergeRanked } from './exact-rank.js';
 import {
   DEFAULT_MLT_SETTINGS,
   type MoreLikeThisSettings,
+  type RankQuery,
   type SimilarPlan,
   type TokenClause,
 } from './query-plan.js';
@@ -24,7 +25,10 @@ export interface SimilarResultModel {
 
 export interface SimilarOptions {
   maxFirst: number;
-  /** Token-match candidates fetched per query and re-ranked exactly on their vectors. */
+  /**
+   * Exact ranking of the token-match candidates on their vectors keeps this many best per
+   * modality before modalities are combined; 0 turns it off (hits in token-match order).
+   */
   rerankDepth: number;
   /** Also look up each subspace's next-nearest centroids for by-vector queries (1 = off). */
   probes: number;
@@ -54,7 +58,7 @@ const MAX_WEIGHT = 1_000_000;
 
 /**
  * "Items like this": a token match (more_like_this on the LSH fields, filtered by text) finds
- * candidates, which are then re-ranked by exact cosine similarity on their stored vectors.
+ * candidates, which the backend re-ranks by exact cosine similarity on their stored vectors.
  */
 export class SimilarService {
   constructor(
@@ -90,6 +94,7 @@ export class SimilarService {
 
   private plan(
     clauses: TokenClause[],
+    queries: RankQuery[],
     textFilter: string | null,
     excludeIds: string[],
     first: number,
@@ -106,8 +111,34 @@ export class SimilarService {
         maxQueryTerms: tokensPerClause,
         ...this.options.mlt,
       },
-      vectorsFor: clauses.map((c) => c.modality),
+      vectorsFor: queries.map((q) => q.modality),
+      ...(this.options.rerankDepth > 0 ? { rank: { queries, size: first } } : {}),
     };
+  }
+
+  /** Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine. */
+  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<Candidate[]> {
+    const candidates = await this.backend.executeSimilar(plan);
+    if (plan.rank) return candidates;
+    return candidates.map((c) => ({
+      ...c,
+      vectors: {},
+      exactScore: exactScore(c.vectors, queries),
+    }));
+  }
+
+  /** The item's own tokens, or with multi-probe its vector's probe tokens under the same model. */
+  private async queryTokens(
+    modality: Modality,
+    vector: readonly number[],
+    tokens: string[],
+    version: number,
+  ): Promise<string[]> {
+    if (this.options.probes <= 1) return tokens;
+    const active = await this.registry.active(modality);
+    return active?.record.version === version
+      ? active.hasher.probeTokens(vector, this.options.probes)
+      : tokens;
   }
 
   async similar(request: SimilarRequest): Promise<SimilarResultModel> {
@@ -128,7 +159,7 @@ export class SimilarService {
         `Item "${item.id}" has no vectors, so nothing can be similar to it.`,
       );
     }
-    const queryVectors: Partial<Record<Modality, number[]>> = {};
+    const queries: RankQuery[] = [];
     const clauses: TokenClause[] = [];
     const modelVersions: SimilarResultModel['modelVersions'] = [];
     let tokensPerClause = 1;
@@ -149,7 +180,6 @@ export class SimilarService {
           { modality },
         );
       }
-      queryVectors[modality] = vector;
       const weight = request.weights?.[modality] ?? 1;
       // Bounded: weights become Elasticsearch boosts (32-bit floats; 1e308 overflowed there).
       if (!Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT) {
@@ -158,13 +188,16 @@ export class SimilarService {
           `Weights must be between 0 and ${MAX_WEIGHT.toLocaleString('en-US')}.`,
         );
       }
-      clauses.push({ modality, like: { kind: 'item', id: item.id }, boost: weight });
+      // The tokens are at hand: Elasticsearch need not load the item again (`like` by id).
+      const like = await this.queryTokens(modality, vector, tokens, version);
+      clauses.push({ modality, like: { kind: 'tokens', tokens: like }, boost: weight });
+      queries.push({ modality, vector, weight });
       modelVersions.push({ modality, version });
-      tokensPerClause = Math.max(tokensPerClause, tokens.length);
+      tokensPerClause = Math.max(tokensPerClause, like.length);
     }
-    const plan = this.plan(clauses, textFilter, [item.id], first, tokensPerClause);
-    const candidates = await this.withFilterFallback(plan, first);
-    return { hits: rerank(candidates, queryVectors, clauses, first), modelVersions };
+    const plan = this.plan(clauses, queries, textFilter, [item.id], first, tokensPerClause);
+    const candidates = await this.withFilterFallback(plan, queries, first);
+    return { hits: candidates.map(toHit), modelVersions };
   }
 
   /**
@@ -172,16 +205,25 @@ export class SimilarService {
    * token, also the filter's other matches (up to a bound) so that exact re-ranking can still
    * return `first` hits whenever that many items match the filter.
    */
-  private async withFilterFallback(plan: SimilarPlan, first: number): Promise<Candidate[]> {
-    const candidates = await this.backend.executeSimilar(plan);
+  private async withFilterFallback(
+    plan: SimilarPlan,
+    queries: RankQuery[],
+    first: number,
+  ): Promise<Candidate[]> {
+    const candidates = await this.execute(plan, queries);
     if (plan.textFilter === null || candidates.length >= first) return candidates;
-    const more = await this.backend.executeSimilar({
-      ...plan,
-      clauses: [],
-      excludeIds: [...plan.excludeIds, ...candidates.map((c) => c.item.id)],
-      candidates: this.options.filterFallbackLimit,
-    });
-    return [...candidates, ...more];
+    const more = await this.execute(
+      {
+        ...plan,
+        clauses: [],
+        excludeIds: [...plan.excludeIds, ...candidates.map((c) => c.item.id)],
+        candidates: Math.max(plan.candidates, this.options.filterFallbackLimit),
+      },
+      queries,
+    );
+    return plan.rank
+      ? mergeRanked([candidates, more], first)
+      : [...candidates, ...more].slice(0, first);
   }
 
   async similarToVector(request: SimilarToVectorRequest): Promise<SimilarResultModel> {
@@ -213,8 +255,11 @@ export class SimilarService {
     const clauses: TokenClause[] = [
       { modality: request.modality, like: { kind: 'tokens', tokens }, boost: 1 },
     ];
-    const plan = this.plan(clauses, textFilter, [], first, tokens.length);
-    const candidates = await this.withFilterFallback(plan, first);
+    const queries: RankQuery[] = [
+      { modality: request.modality, vector: request.vector, weight: 1 },
+    ];
+    const plan = this.plan(clauses, queries, textFilter, [], first, tokens.length);
+    const candidates = await this.withFilterFallback(plan, queries, first);
     const version = active.record.version;
     return {
       stale: candidates.some(
@@ -223,35 +268,13 @@ export class SimilarService {
           c.modelVersions[request.modality] !== version,
       ),
       result: {
-        hits: rerank(candidates, { [request.modality]: [...request.vector] }, clauses, first),
+        hits: candidates.map(toHit),
         modelVersions: [{ modality: request.modality, version }],
       },
     };
   }
 }
 
-/**
- * Exact re-ranking: the weighted mean cosine similarity over the queried modalities (a candidate
- * lacking a modality scores 0 there). Ties keep the token-match order.
- */
-export function rerank(
-  candidates: readonly Candidate[],
-  queryVectors: Partial<Record<Modality, number[]>>,
-  clauses: readonly TokenClause[],
-  first: number,
-): SimilarHitResult[] {
-  const totalWeight = clauses.reduce((sum, c) => sum + c.boost, 0) || 1;
-  return candidates
-    .map((candidate, order) => {
-      let score = 0;
-      for (const clause of clauses) {
-        const q = queryVectors[clause.modality];
-        const v = candidate.vectors[clause.modality];
-        if (q && v && q.length === v.length) score += clause.boost * cosineSimilarity(q, v);
-      }
-      return { item: candidate.item, score: score / totalWeight, order };
-    })
-    .sort((a, b) => b.score - a.score || a.order - b.order)
-    .slice(0, first)
-    .map(({ item, score }) => ({ item, score }));
+function toHit(candidate: Candidate): SimilarHitResult {
+  return { item: candidate.item, score: candidate.exactScore ?? 0 };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
+import { cosineSimilarity } from '../../src/lsh/vector-math.js';
 import {
   errorCode,
   startGateway,
@@ -59,6 +60,27 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('similar on the %s bac
       }
     }
     expect(same / total).toBeGreaterThan(0.9);
+  });
+
+  it('scores each hit with the weighted mean cosine of its stored vectors, exactly', async () => {
+    const weighted = `query W($id: ID!) {
+      similar(id: $id, first: 10, weights: { image: 3, text: 1 }) { hits { score item { id } } }
+    }`;
+    for (const item of items.slice(0, 10)) {
+      const response = await gateway.gql<{
+        similar: { hits: { score: number; item: { id: string } }[] };
+      }>(weighted, { id: item.id });
+      expect(response.errors).toBeUndefined();
+      for (const hit of response.data!.similar.hits) {
+        const other = byId.get(hit.item.id)!;
+        const expected =
+          (3 * cosineSimilarity(item.imageVector, other.imageVector) +
+            cosineSimilarity(item.textVector, other.textVector)) /
+          4;
+        // Elasticsearch scores in float32.
+        expect(Math.abs(hit.score - expected)).toBeLessThan(1e-5);
+      }
+    }
   });
 
   it('reaches high recall@10 against exact cosine neighbours of both modalities', async () => {

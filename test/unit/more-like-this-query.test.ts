@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileSimilarQuery } from '../../src/search/elasticsearch/more-like-this-query.js';
+import {
+  compileSimilarQuery,
+  exactScoreOf,
+} from '../../src/search/elasticsearch/more-like-this-query.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 
 const basePlan: SimilarPlan = {
@@ -110,5 +113,63 @@ describe('compileSimilarQuery', () => {
       ],
       must_not: [{ ids: { values: ['a1'] } }],
     });
+  });
+});
+
+describe('compileSimilarQuery with exact ranking', () => {
+  const ranked: SimilarPlan = {
+    ...basePlan,
+    rank: {
+      queries: [
+        { modality: 'IMAGE', vector: [3, 4], weight: 3 },
+        { modality: 'TEXT', vector: [0, 2], weight: 1 },
+      ],
+      size: 10,
+    },
+  };
+  type Clause = Record<string, Record<string, unknown>>;
+  const shouldOf = (plan: SimilarPlan) =>
+    compileSimilarQuery(plan, 'lshql-items').query.bool.should as Clause[];
+
+  it('scores the token-match candidates with a flat knn clause per modality, vectors left out', () => {
+    const body = compileSimilarQuery(ranked, 'lshql-items');
+    expect(body.size).toBe(10);
+    expect(body._source.includes.some((f) => f.startsWith('vectors'))).toBe(false);
+    const should = shouldOf(ranked);
+    const knn = should.filter((c) => c.knn).map((c) => c.knn!);
+    expect(knn.map((k) => [k.field, k.query_vector, k.boost, k.k])).toEqual([
+      ['image_vector', [0.6, 0.8], 0.75, 100],
+      ['text_vector', [0, 1], 0.25, 100],
+    ]);
+    expect(knn.every((k) => k.num_candidates === k.k)).toBe(true);
+    // Each knn is restricted to the candidates: items sharing tokens, the text filter, not a1.
+    const filter = knn[0]!.filter as Clause[];
+    expect(JSON.stringify(filter[0])).toContain('more_like_this');
+    expect(filter[1]).toHaveProperty('multi_match.query', 'red shoes');
+    expect(filter[2]).toEqual({ bool: { must_not: [{ ids: { values: ['a1'] } }] } });
+  });
+
+  it('gives candidates lacking a modality the score of cosine 0 there (w / 2)', () => {
+    const lacking = shouldOf(ranked).filter((c) => c.constant_score);
+    expect(lacking.map((c) => c.constant_score!.boost)).toEqual([0.375, 0.125]);
+    expect(JSON.stringify(lacking[1])).toContain('{"exists":{"field":"text_vector"}}');
+  });
+
+  it('needs no such clause for one modality, and none of knn for a zero query vector', () => {
+    const one = shouldOf({ ...ranked, rank: { queries: [ranked.rank!.queries[0]!], size: 10 } });
+    expect(one.map((c) => Object.keys(c)[0])).toEqual(['knn']);
+    const zero = shouldOf({
+      ...ranked,
+      rank: { queries: [{ modality: 'IMAGE', vector: [0, 0], weight: 1 }], size: 10 },
+    });
+    expect(zero).toEqual([
+      { constant_score: { filter: { bool: { filter: expect.any(Array) } }, boost: 0.5 } },
+    ]);
+  });
+
+  it('recovers the weighted mean cosine from the score', () => {
+    // (1 + 0.4) / 2 = 0.7
+    expect(exactScoreOf(0.7)).toBeCloseTo(0.4, 12);
+    expect(exactScoreOf(0.5)).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { Client, Transport, errors } from '@elastic/elasticsearch';
+import { isZeroNorm } from '../../lsh/vector-math.js';
 import { ErrorCode, LshqlError } from '../../errors.js';
 import type { SerializedLshModel } from '../../lsh/model-serialization.js';
 import type { StoredModel } from '../../lsh/registry/model-record.js';
@@ -12,12 +13,12 @@ import {
   type SearchBackend,
   type VectorRow,
 } from '../backend.js';
-import { MODALITIES, lshField, modalityKey, type Modality } from '../modality.js';
+import { MODALITIES, lshField, modalityKey, denseVectorField, type Modality } from '../modality.js';
 import type { SimilarPlan } from '../query-plan.js';
 import type { ItemView, StoredItem } from '../stored-item.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
-import { compileSimilarQuery } from './more-like-this-query.js';
-import { decodeVector, encodeVector } from './vector-encoding.js';
+import { compileSimilarQuery, exactScoreOf } from './more-like-this-query.js';
+import { decodeVector, encodeVector, unitVector } from './vector-encoding.js';
 
 export interface ElasticsearchBackendOptions {
   url: string;
@@ -49,6 +50,9 @@ interface ItemDocument {
   text_model_version?: number;
   /** Base64 float32 (see vector-encoding.ts). */
   vectors?: { image?: string; text?: string };
+  /** For exact ranking in Elasticsearch (absent for a zero vector); never in `_source`. */
+  image_vector?: number[];
+  text_vector?: number[];
   /** When the item was written (µs, gateway clock): the external version of the document. */
   revision?: number;
 }
@@ -72,7 +76,10 @@ function toDocument(item: StoredItem): ItemDocument {
   };
   for (const m of MODALITIES) {
     const vector = item.vectors[m];
-    if (vector && doc.vectors) doc.vectors[modalityKey(m)] = encodeVector(vector);
+    if (vector && doc.vectors) {
+      doc.vectors[modalityKey(m)] = encodeVector(vector);
+      if (!isZeroNorm(vector)) doc[denseVectorField(m)] = unitVector(vector);
+    }
     const tokens = item.tokens[m];
     const version = item.modelVersions[m];
     if (tokens && version !== undefined) {
@@ -81,6 +88,17 @@ function toDocument(item: StoredItem): ItemDocument {
     }
   }
   return doc;
+}
+
+/** Adds the dense vectors a document read back from `_source` lacks (they are not kept there). */
+function withDenseVectors(doc: ItemDocument): ItemDocument {
+  const copy = { ...doc };
+  for (const m of MODALITIES) {
+    const encoded = doc.vectors?.[modalityKey(m)];
+    const vector = encoded ? decodeVector(encoded) : null;
+    if (vector && !isZeroNorm(vector)) copy[denseVectorField(m)] = unitVector(vector);
+  }
+  return copy;
 }
 
 function toView(doc: ItemDocument): ItemView {
@@ -411,9 +429,10 @@ export class ElasticsearchBackend implements SearchBackend {
         ? [
             {
               item: toView(hit._source),
-              vectors: vectorsOf(hit._source),
+              vectors: plan.rank ? {} : vectorsOf(hit._source),
               modelVersions: modelVersionsOf(hit._source),
               tokenScore: hit._score ?? 0,
+              ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
             },
           ]
         : [],
@@ -484,7 +503,7 @@ export class ElasticsearchBackend implements SearchBackend {
               version_type: 'external_gte' as const,
             },
           },
-          { ...row.doc, revision },
+          { ...withDenseVectors(row.doc), revision },
         ];
       });
       const response = await this.call('bulk', () =>

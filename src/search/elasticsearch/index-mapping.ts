@@ -1,7 +1,25 @@
+/** The vectors as `dense_vector` fields, for exact ranking inside the search. */
+export const DENSE_VECTOR_FIELDS = ['image_vector', 'text_vector'] as const;
+
+/**
+ * A `flat` index keeps the vectors for brute-force scoring with no HNSW graph to build (ingest
+ * stays cheap): a `knn` query filtered to the token-match candidates ranks exactly those.
+ */
+const FLAT_VECTOR = {
+  type: 'dense_vector',
+  element_type: 'float',
+  index: true,
+  similarity: 'cosine',
+  index_options: { type: 'flat' },
+} as const;
+
 /**
  * The items index. LSH tokens are `keyword` arrays: every token ("3-14") is indexed whole, as one
  * term, with no analyzer (a keyword field accepts none). Title and text are analysed full text.
- * Vectors sit in `_source` only (an unindexed object): the gateway re-ranks candidates on them.
+ * Vectors are kept twice: as base64 in `_source` (an unindexed object) to hand back and to
+ * re-hash, and in flat `dense_vector` fields, where a `knn` query filtered by the token match
+ * ranks the candidates exactly without sending their vectors to the gateway. Those are left out
+ * of `_source`: as JSON numbers they would make every fetch slow.
  */
 export const ITEMS_MAPPING = {
   dynamic: 'strict',
@@ -16,6 +34,8 @@ export const ITEMS_MAPPING = {
     image_model_version: { type: 'integer' },
     text_model_version: { type: 'integer' },
     vectors: { type: 'object', enabled: false },
+    image_vector: FLAT_VECTOR,
+    text_vector: FLAT_VECTOR,
     revision: { type: 'long' },
   },
 } as const;
@@ -25,7 +45,11 @@ export const ITEMS_MAPPING = {
  * tokens come from: that is what "active" means, so activation and re-hashing switch together.
  */
 export function generationMapping(versions: Partial<Record<'IMAGE' | 'TEXT', number>>) {
-  return { ...ITEMS_MAPPING, _meta: { model_versions: versions } };
+  return {
+    ...ITEMS_MAPPING,
+    _source: { excludes: [...DENSE_VECTOR_FIELDS] },
+    _meta: { model_versions: versions },
+  };
 }
 
 export const MODELS_MAPPING = {

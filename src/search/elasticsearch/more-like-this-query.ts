@@ -1,5 +1,8 @@
-import { lshField, modalityKey } from '../modality.js';
-import type { SimilarPlan, TokenClause } from '../query-plan.js';
+import { isZeroNorm } from '../../lsh/vector-math.js';
+import { normalizedWeights } from '../exact-rank.js';
+import { denseVectorField, lshField, modalityKey } from '../modality.js';
+import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
+import { unitVector } from './vector-encoding.js';
 
 /** The body of one `_search` request: a single `bool` query built from a plan. */
 export interface SimilarSearchBody {
@@ -9,14 +12,26 @@ export interface SimilarSearchBody {
   _source: { includes: string[] };
 }
 
+/** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
+const HIT_FIELDS = [
+  'id',
+  'title',
+  'text',
+  'tags',
+  'modalities',
+  'image_model_version',
+  'text_model_version',
+];
+
 function likeOf(clause: TokenClause, index: string): unknown[] {
   if (clause.like.kind === 'item') return [{ _index: index, _id: clause.like.id }];
   // An artificial document: the tokens stay an array, so each is one keyword term.
   return [{ _index: index, doc: { [lshField(clause.modality)]: clause.like.tokens } }];
 }
 
-export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSearchBody {
-  const should = plan.clauses.map((clause) => ({
+/** The token match: one `more_like_this` per clause, OR-ed (none for a filter-only plan). */
+function tokenClauses(plan: SimilarPlan, index: string): unknown[] {
+  return plan.clauses.map((clause) => ({
     more_like_this: {
       fields: [lshField(clause.modality)],
       like: likeOf(clause, index),
@@ -28,22 +43,99 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
       boost: clause.boost,
     },
   }));
+}
+
+/** Every word in the title or the text. */
+function textMatch(text: string): unknown {
+  // `multi_match` analyses the text like the indexed fields and never parses query syntax.
+  return {
+    multi_match: { query: text, fields: ['title', 'text'], type: 'cross_fields', operator: 'and' },
+  };
+}
+
+/** The text filter and the excluded ids, as filter clauses. */
+function restrictions(plan: SimilarPlan): unknown[] {
+  const filter: unknown[] = [];
+  if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
+  if (plan.excludeIds.length > 0) {
+    filter.push({ bool: { must_not: [{ ids: { values: plan.excludeIds } }] } });
+  }
+  return filter;
+}
+
+/** Items with a vector of the asked modalities: the candidates of a filter-only plan. */
+function withVectorsOf(plan: SimilarPlan): unknown {
+  return { terms: { modalities: [...plan.vectorsFor] } };
+}
+
+/**
+ * Exact ranking in the same request: every candidate (an item sharing tokens with the query,
+ * or for a filter-only plan any item passing the filter) is scored by brute force on the flat
+ * `dense_vector` fields. A `knn` clause per modality, filtered to the candidates, scores
+ * w·(1 + cos)/2 (Elasticsearch's cosine score); candidates without that vector get the w/2 of a
+ * cosine of 0 from a `constant_score` clause. With weights summing to 1 the total is
+ * (1 + weighted mean cosine)/2: the order is exact, and `exactScoreOf` recovers the mean.
+ */
+function rankedQuery(plan: SimilarPlan, rank: ExactRanking, index: string) {
+  const tokens = tokenClauses(plan, index);
+  const candidates = [
+    tokens.length > 0 ? { bool: { should: tokens, minimum_should_match: 1 } } : withVectorsOf(plan),
+    ...restrictions(plan),
+  ];
+  const weights = normalizedWeights(rank.queries);
+  const should = rank.queries.flatMap((q, i): unknown[] => {
+    const weight = weights[i]!;
+    const field = denseVectorField(q.modality);
+    // A zero query vector has cosine 0 with everything (and Elasticsearch refuses it).
+    if (isZeroNorm(q.vector)) {
+      return [{ constant_score: { filter: { bool: { filter: candidates } }, boost: weight / 2 } }];
+    }
+    const knn = {
+      knn: {
+        field,
+        query_vector: unitVector(q.vector),
+        // Flat fields are searched exactly: each modality keeps its `k` best candidates (k would
+        // default to the request's size, and a modality's score would then reach only the
+        // hits it ranks in the top `size` by itself).
+        k: plan.candidates,
+        num_candidates: plan.candidates,
+        filter: candidates,
+        boost: weight,
+      },
+    };
+    // One modality: every candidate shares its tokens, so it has that vector (or a zero one).
+    if (rank.queries.length === 1) return [knn];
+    const lacking = {
+      constant_score: {
+        filter: { bool: { filter: candidates, must_not: [{ exists: { field } }] } },
+        boost: weight / 2,
+      },
+    };
+    return [knn, lacking];
+  });
+  return { bool: { should, minimum_should_match: 1 } };
+}
+
+/** The weighted mean cosine of a hit of a ranked plan, from its score (see `rankedQuery`). */
+export function exactScoreOf(score: number | null | undefined): number {
+  return 2 * (score ?? 0.5) - 1;
+}
+
+export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSearchBody {
+  if (plan.rank) {
+    return {
+      size: Math.min(plan.rank.size, plan.candidates),
+      track_total_hits: false,
+      query: rankedQuery(plan, plan.rank, index),
+      _source: { includes: HIT_FIELDS },
+    };
+  }
+  const should = tokenClauses(plan, index);
   // With no token clause the plan is filter-only: items with a vector of the asked modalities.
   const bool: Record<string, unknown> =
     should.length > 0 ? { should, minimum_should_match: 1 } : {};
-  const filter: unknown[] =
-    should.length > 0 ? [] : [{ terms: { modalities: [...plan.vectorsFor] } }];
-  if (plan.textFilter !== null) {
-    // `multi_match` analyses the text like the indexed fields and never parses query syntax.
-    filter.push({
-      multi_match: {
-        query: plan.textFilter,
-        fields: ['title', 'text'],
-        type: 'cross_fields',
-        operator: 'and',
-      },
-    });
-  }
+  const filter: unknown[] = should.length > 0 ? [] : [withVectorsOf(plan)];
+  if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
   if (filter.length > 0) bool.filter = filter;
   if (plan.excludeIds.length > 0) bool.must_not = [{ ids: { values: plan.excludeIds } }];
   return {
@@ -51,16 +143,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
     track_total_hits: false,
     query: { bool },
     _source: {
-      includes: [
-        'id',
-        'title',
-        'text',
-        'tags',
-        'modalities',
-        'image_model_version',
-        'text_model_version',
-        ...plan.vectorsFor.map((m) => `vectors.${modalityKey(m)}`),
-      ],
+      includes: [...HIT_FIELDS, ...plan.vectorsFor.map((m) => `vectors.${modalityKey(m)}`)],
     },
   };
 }

@@ -13,6 +13,7 @@ import type {
   SearchBackend,
   VectorRow,
 } from '../backend.js';
+import { rankExactly } from '../exact-rank.js';
 import { MODALITIES, lshField, type Modality } from '../modality.js';
 import type { MoreLikeThisSettings, SimilarPlan, TokenClause } from '../query-plan.js';
 import { toItemView, type ItemView, type StoredItem } from '../stored-item.js';
@@ -417,16 +418,18 @@ export class EmbeddedBackend implements SearchBackend {
     }
     // Ties go to the item written first, as Lucene prefers the lower doc id (roughly write order).
     const writeOrder = (id: string) => this.seqNos.get(id) ?? 0;
+    // Ranking exactly scores every candidate, as Elasticsearch's flat knn does; else the best.
     const ranked = [...scores]
       .sort((a, b) => b[1] - a[1] || writeOrder(a[0]) - writeOrder(b[0]))
-      .slice(0, plan.candidates);
-    return ranked.flatMap(([id, score]) => {
+      .slice(0, plan.rank ? undefined : plan.candidates);
+    const candidates = ranked.flatMap(([id, score]) => {
       const item = this.items.get(id);
       if (!item) return [];
       const vectors: Candidate['vectors'] = {};
       for (const m of plan.vectorsFor) {
         const vector = item.vectors[m];
-        if (vector) vectors[m] = [...vector];
+        // Ranking here reads the stored arrays; only vectors handed out are copies.
+        if (vector) vectors[m] = plan.rank ? vector : [...vector];
       }
       return [
         {
@@ -437,6 +440,7 @@ export class EmbeddedBackend implements SearchBackend {
         },
       ];
     });
+    return plan.rank ? rankExactly(candidates, plan.rank, plan.candidates) : candidates;
   }
 
   async refresh(): Promise<void> {

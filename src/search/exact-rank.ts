@@ -1,0 +1,83 @@
+import { cosineSimilarity, isZeroNorm } from '../lsh/vector-math.js';
+import type { Candidate } from './backend.js';
+import type { Modality } from './modality.js';
+import type { ExactRanking, RankQuery } from './query-plan.js';
+
+/** Each query's weight divided by their sum, so scores are weighted means (all 0 → equal). */
+export function normalizedWeights(queries: readonly RankQuery[]): number[] {
+  const total = queries.reduce((sum, q) => sum + q.weight, 0);
+  return queries.map((q) => (total > 0 ? q.weight / total : 1 / queries.length));
+}
+
+/** Weighted mean cosine similarity of one candidate's vectors; a missing modality scores 0. */
+export function exactScore(
+  vectors: Partial<Record<Modality, readonly number[]>>,
+  queries: readonly RankQuery[],
+): number {
+  const weights = normalizedWeights(queries);
+  let score = 0;
+  queries.forEach((q, i) => {
+    const v = vectors[q.modality];
+    if (v && v.length === q.vector.length) score += weights[i]! * cosineSimilarity(q.vector, v);
+  });
+  return score;
+}
+
+/**
+ * Ranks candidates carrying their vectors exactly, as Elasticsearch's query does (see
+ * `rankedQuery` in elasticsearch/more-like-this-query.ts), and keeps the best `ranking.size`:
+ * per modality, the `perModality` candidates of highest cosine score w·(1 + cos)/2, the others
+ * holding that vector nothing; with several modalities (or a zero query vector), a candidate
+ * without the vector scores w/2 there (cosine 0). With one modality the result is the exact
+ * top `size` of every candidate; with several, it is exact for every candidate among the best
+ * `perModality` of each modality. Ties keep the given (token-match) order; vectors are dropped.
+ */
+export function rankExactly(
+  candidates: readonly Candidate[],
+  ranking: ExactRanking,
+  perModality: number,
+): Candidate[] {
+  const weights = normalizedWeights(ranking.queries);
+  const scores = new Map<Candidate, number>();
+  ranking.queries.forEach((q, i) => {
+    const w = weights[i]!;
+    const add = (c: Candidate, score: number) => scores.set(c, (scores.get(c) ?? 0) + score);
+    if (isZeroNorm(q.vector)) {
+      for (const c of candidates) add(c, w / 2);
+      return;
+    }
+    const holding: { c: Candidate; cos: number; order: number }[] = [];
+    candidates.forEach((c, order) => {
+      const v = c.vectors[q.modality];
+      if (v && v.length === q.vector.length && !isZeroNorm(v)) {
+        holding.push({ c, cos: cosineSimilarity(q.vector, v), order });
+      } else if (ranking.queries.length > 1) {
+        add(c, w / 2);
+      }
+    });
+    holding.sort((a, b) => b.cos - a.cos || a.order - b.order);
+    for (const { c, cos } of holding.slice(0, perModality)) add(c, (w * (1 + cos)) / 2);
+  });
+  return candidates
+    .flatMap((candidate, order) => {
+      const score = scores.get(candidate);
+      return score === undefined
+        ? []
+        : [{ candidate: { ...candidate, vectors: {}, exactScore: 2 * score - 1 }, order }];
+    })
+    .sort((a, b) => b.candidate.exactScore - a.candidate.exactScore || a.order - b.order)
+    .slice(0, ranking.size)
+    .map(({ candidate }) => candidate);
+}
+
+/** Merges lists already ranked by `exactScore` (stable: earlier lists win ties). */
+export function mergeRanked(lists: readonly Candidate[][], size: number): Candidate[] {
+  return lists
+    .flat()
+    .map((candidate, order) => ({ candidate, order }))
+    .sort(
+      (a, b) => (b.candidate.exactScore ?? 0) - (a.candidate.exactScore ?? 0) || a.order - b.order,
+    )
+    .slice(0, size)
+    .map(({ candidate }) => candidate);
+}
