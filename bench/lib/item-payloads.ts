@@ -1,6 +1,6 @@
 import { LshHasher } from '../../src/lsh/hash.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
-import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
+import { encodeVector, unitVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import { vectorValues, type Dataset } from '../data/dataset.js';
 
 /** Item i as `ingestItems` takes it. */
@@ -45,6 +45,8 @@ export function itemDocument(
       image: encodeVector(vectorValues(data.image, i)),
       ...(data.text ? { text: encodeVector(vectorValues(data.text, i)) } : {}),
     },
+    image_vector: unitVector(vectorValues(data.image, i)),
+    ...(data.text ? { text_vector: unitVector(vectorValues(data.text, i)) } : {}),
   };
   if (tokens.image[i]) {
     doc.image_lsh = tokens.image[i];

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
+import { defaultClusters, subspaceWidth } from '../../src/lsh/default-clusters.js';
 import { deserializeModel, serializeModel } from '../../src/lsh/model-serialization.js';
 import { trainLshModel } from '../../src/lsh/train.js';
 import { createBackend } from '../../src/search/create-backend.js';
@@ -38,6 +39,26 @@ export function trainingSample(
 ): { vectors: Float32Array; count: number } {
   const count = Math.min(data.corpusCount, TRAIN_SAMPLE);
   return { vectors: rows(column(data, modality), 0, count), count };
+}
+
+/**
+ * What `trainModel` picks with no arguments for this data (configuration defaults: 16
+ * subspaces, at most 256 clusters, rotated), trained on the same sample as every benchmark model.
+ */
+export function productDefaultParams(data: Dataset, modality: Modality = 'IMAGE'): LshParams {
+  const config = loadConfig({});
+  const { dim } = column(data, modality);
+  const subspaces = Math.min(config.LSHQL_SUBSPACES, dim);
+  const sample = Math.min(data.corpusCount, TRAIN_SAMPLE);
+  return {
+    subspaces,
+    clusters: defaultClusters(
+      sample,
+      subspaceWidth(dim, subspaces, config.LSHQL_ROTATE),
+      config.LSHQL_CLUSTERS,
+    ),
+    rotate: config.LSHQL_ROTATE,
+  };
 }
 
 export function trainModel(data: Dataset, modality: Modality, p: LshParams): LshModel {

@@ -78,7 +78,7 @@ export async function headToHeadBenchmark(
     rows: [
       [
         'gateway `similar(id, modalities: [IMAGE])`',
-        `${paramsLabel(CHOSEN)}, rerank ${CHOSEN_RERANK_DEPTH}`,
+        `${paramsLabel(CHOSEN)}, exact ranking`,
         fmtRecall(avg(g, (r) => r.recall)),
         fmtQps(avg(g, (r) => r.qps)),
         fmtMs(avg(g, (r) => r.p50Ms)),

@@ -1,5 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
-import { INDEX_SETTINGS, ITEMS_MAPPING } from '../../src/search/elasticsearch/index-mapping.js';
+import {
+  INDEX_SETTINGS,
+  ITEMS_MAPPING,
+  generationMapping,
+} from '../../src/search/elasticsearch/index-mapping.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import type { Dataset } from '../data/dataset.js';
 import { CHOSEN, section, type BenchContext } from '../lib/context.js';
@@ -81,7 +85,11 @@ async function rawBulkLoad(
   };
   const withRevision = 'revision' in ITEMS_MAPPING.properties;
   if (await es.indices.exists({ index })) await es.indices.delete({ index });
-  await es.indices.create({ index, settings: INDEX_SETTINGS, mappings: ITEMS_MAPPING as never });
+  await es.indices.create({
+    index,
+    settings: INDEX_SETTINGS,
+    mappings: generationMapping({}) as never,
+  });
   const started = performance.now();
   await bulkLoad(
     es,

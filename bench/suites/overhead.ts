@@ -1,7 +1,5 @@
 import { compileSimilarQuery } from '../../src/search/elasticsearch/more-like-this-query.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
-import { rerank } from '../../src/search/similar-service.js';
-import type { Candidate } from '../../src/search/backend.js';
 import { decodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, section, type BenchContext } from '../lib/context.js';
@@ -29,8 +27,8 @@ function stored(v: string | number[] | undefined): number[] | undefined {
 
 /**
  * The gateway's `similar` done by hand with the Elasticsearch client: the same `mget` of the
- * query item (with its vectors), the same search body (`compileSimilarQuery`), the same exact
- * re-rank — no HTTP server, no GraphQL.
+ * query item (with its vectors and tokens), the same search body (`compileSimilarQuery`: token
+ * match and exact rescore in one request) — no HTTP server, no GraphQL.
  */
 function directSimilar(esUrl: string, alias: string, data: Dataset, depth: number) {
   const client = queryClient(esUrl);
@@ -42,43 +40,22 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
     const vector = stored(source?.vectors?.image);
     if (!source || !vector || !source.image_lsh)
       throw new Error(`item ${id} not found or not hashed`);
-    const clauses = [{ modality: 'IMAGE' as const, like: { kind: 'item' as const, id }, boost: 1 }];
     const plan: SimilarPlan = {
-      clauses,
+      clauses: [
+        { modality: 'IMAGE', like: { kind: 'tokens', tokens: source.image_lsh }, boost: 1 },
+      ],
       textFilter: null,
       excludeIds: [id],
       candidates: Math.max(10, depth),
       mlt: { ...DEFAULT_MLT_SETTINGS, maxQueryTerms: source.image_lsh.length },
       vectorsFor: ['IMAGE'],
+      rank: { queries: [{ modality: 'IMAGE', vector, weight: 1 }], size: 10 },
     };
     const response = await client.search<StoredDoc>({
       index: alias,
       ...compileSimilarQuery(plan, alias),
     });
-    const candidates: Candidate[] = response.hits.hits.flatMap((hit) =>
-      hit._source
-        ? [
-            {
-              item: {
-                id: hit._source.id,
-                title: hit._source.title,
-                text: hit._source.text,
-                tags: hit._source.tags,
-                modalities: hit._source.modalities,
-              },
-              vectors: hit._source.vectors?.image
-                ? { IMAGE: stored(hit._source.vectors.image)! }
-                : {},
-              modelVersions:
-                hit._source.image_model_version !== undefined
-                  ? { IMAGE: hit._source.image_model_version }
-                  : {},
-              tokenScore: hit._score ?? 0,
-            },
-          ]
-        : [],
-    );
-    return rerank(candidates, { IMAGE: vector }, clauses, 10).map((h) => h.item.id);
+    return response.hits.hits.flatMap((hit) => (hit._source ? [hit._source.id] : []));
   };
   return { answer, close: () => client.close() };
 }

@@ -1,6 +1,5 @@
 import { LshHasher } from '../../src/lsh/hash.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
-import { SimilarService } from '../../src/search/similar-service.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from '../lib/context.js';
 import { mergeToOneSegment } from '../lib/elasticsearch-node.js';
@@ -12,20 +11,55 @@ import { gatewaySimilar, gatewaySimilarToVector } from '../lib/query-clients.js'
 
 export interface ModelConfig {
   params: LshParams;
-  /** Rerank depths to measure; 1 means no re-ranking beyond the 10 token-match hits. */
+  /** LSHQL_RERANK_DEPTH values to measure; 0 turns exact ranking off (token-match order). */
   depths: number[];
 }
 
 /** Model parameters measured through the gateway; the chosen defaults last (they stay active). */
 export function modelConfigs(): ModelConfig[] {
   return [
-    { params: RECIPE, depths: [1, 100, 500] },
-    { params: { subspaces: 32, clusters: 16, rotate: true }, depths: [100] },
-    { params: { subspaces: 16, clusters: 64, rotate: true }, depths: [100] },
-    { params: { subspaces: 32, clusters: 256, rotate: true }, depths: [100] },
-    { params: { subspaces: 8, clusters: 256, rotate: true }, depths: [100] },
-    { params: CHOSEN, depths: [1, 25, 50, CHOSEN_RERANK_DEPTH, 200, 500] },
+    { params: RECIPE, depths: [0, CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 32, clusters: 16, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 16, clusters: 64, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 32, clusters: 256, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: { subspaces: 8, clusters: 256, rotate: true }, depths: [CHOSEN_RERANK_DEPTH] },
+    { params: CHOSEN, depths: [0, CHOSEN_RERANK_DEPTH] },
   ];
+}
+
+/**
+ * Candidates a query's exact ranking scores, as a share of N: the items sharing at least one
+ * token with the query (estimated on up to 10,000 items).
+ */
+export function candidateShare(data: Dataset, model: LshModel): number {
+  const hasher = new LshHasher(model);
+  const G = model.subspaces;
+  const sample = Math.min(data.count, 10_000);
+  const codes = new Int32Array(sample * G);
+  hasher.hashBatchInto(data.image.data, sample, codes);
+  const queries = Math.min(data.queries.length, 100);
+  const qVectors = new Float32Array(queries * data.image.dim);
+  for (let q = 0; q < queries; q++) {
+    const i = data.queries[q]!;
+    qVectors.set(
+      data.image.data.subarray(i * data.image.dim, (i + 1) * data.image.dim),
+      q * data.image.dim,
+    );
+  }
+  const qCodes = new Int32Array(queries * G);
+  hasher.hashBatchInto(qVectors, queries, qCodes);
+  let shared = 0;
+  for (let q = 0; q < queries; q++) {
+    for (let i = 0; i < sample; i++) {
+      for (let g = 0; g < G; g++) {
+        if (codes[i * G + g] === qCodes[q * G + g]) {
+          shared++;
+          break;
+        }
+      }
+    }
+  }
+  return shared / (queries * sample);
 }
 
 /**
@@ -57,14 +91,37 @@ export function postingsWalked(data: Dataset, model: LshModel): number {
   return total / data.queries.length;
 }
 
-function row(label: string, depth: number | string, walked: number | null, r: PointResult) {
+/** How a rerank depth reads in the tables. */
+export function rankingLabel(depth: number): string {
+  return depth === 0 ? 'none (token order)' : `exact (k ${depth})`;
+}
+
+function row(
+  label: string,
+  depth: number,
+  walked: number | null,
+  candidates: number | null,
+  r: PointResult,
+) {
   return [
     label,
-    depth === 1 ? 'none (top 10)' : String(depth),
+    rankingLabel(depth),
     walked === null ? '–' : `${walked.toFixed(2)}×N`,
+    candidates === null ? '–' : `${(candidates * 100).toFixed(1)} %`,
     ...loadCells(r),
   ];
 }
+
+const SIMILAR_COLUMNS = [
+  'model',
+  'ranking',
+  'postings walked',
+  'candidates',
+  'recall@10',
+  'qps (8 clients)',
+  'p50 ms',
+  'p99 ms',
+];
 
 export interface SimilarPoint {
   params: LshParams;
@@ -76,7 +133,7 @@ export interface SimilarPoint {
 async function withGateway<T>(
   ctx: BenchContext,
   prefix: string,
-  env: { rerankDepth: number; probes?: number },
+  env: { rerankDepth: number; probes?: number; extra?: Record<string, string> },
   fn: (url: string) => Promise<T>,
 ): Promise<T> {
   const gateway = await startGatewayProcess(ctx.repoDir, {
@@ -99,8 +156,10 @@ export async function gatewayPoint(
   depth: number,
   /** The modalities to ask for; null omits the argument (every modality the item has). */
   modalities: ('IMAGE' | 'TEXT')[] | null = ['IMAGE'],
+  /** Extra LSHQL_* settings of the gateway. */
+  extra: Record<string, string> = {},
 ): Promise<PointResult> {
-  return withGateway(ctx, prefix, { rerankDepth: depth }, (url) =>
+  return withGateway(ctx, prefix, { rerankDepth: depth, extra }, (url) =>
     measureQueries(ctx, gatewaySimilar(url, data, modalities ? { modalities } : {}), truths),
   );
 }
@@ -119,22 +178,16 @@ export async function similarBenchmark(
   const points: SimilarPoint[] = [];
   const table: Table = {
     title: `\`similar(id, modalities: [IMAGE])\` through the gateway — ${data.name}`,
-    columns: [
-      'model',
-      'rerank depth',
-      'postings walked',
-      'recall@10',
-      'qps (8 clients)',
-      'p50 ms',
-      'p99 ms',
-    ],
+    columns: SIMILAR_COLUMNS,
     rows: [],
     note:
       '`more_like_this` with the product settings (min_term_freq 1, min_doc_freq 1, ' +
-      'max_query_terms = tokens per item, minimum_should_match 1). "none" = the 10 best token ' +
-      'matches as they come (the recipe); otherwise that many token-match candidates are ' +
-      're-ranked by exact cosine on their stored vectors. "postings walked": the summed share ' +
-      'of items holding each query token.',
+      'max_query_terms = tokens per item, minimum_should_match 1). Ranking "none" = the 10 ' +
+      'best token matches in token-score order (the recipe, LSHQL_RERANK_DEPTH 0); "exact" = ' +
+      'every candidate (item sharing a token) ranked by exact cosine inside Elasticsearch ' +
+      '(flat `dense_vector`, `knn` filtered to the candidates). "postings walked": the summed ' +
+      'share of items holding each query token (the token match’s cost); "candidates": the ' +
+      'share of items sharing at least one token (the exact ranking’s cost).',
   };
   try {
     for (const config of modelConfigs()) {
@@ -145,15 +198,16 @@ export async function similarBenchmark(
       await admin.activateAndRehash('IMAGE', model);
       await mergeToOneSegment(ctx.es, admin.itemsAlias);
       const walked = postingsWalked(data, model);
+      const candidates = candidateShare(data, model);
       for (const depth of config.depths) {
         log(`similar: ${paramsLabel(config.params)} rerank ${depth}`);
         const result = await gatewayPoint(ctx, mainPrefix, data, truth.image, depth);
         points.push({ params: config.params, depth, result });
-        table.rows.push(row(paramsLabel(config.params), depth, walked, result));
+        table.rows.push(row(paramsLabel(config.params), depth, walked, candidates, result));
         const recipe = config.params === RECIPE;
         ctx.plot.push({
           series: recipe ? 'gateway, recipe 32×16' : `gateway, ${paramsLabel(config.params)}`,
-          label: depth === 1 ? 'no rerank' : `rerank ${depth}`,
+          label: depth === 0 ? 'token order' : 'exact',
           recall: result.recall,
           qps: result.qps,
         });
@@ -184,16 +238,8 @@ export async function similarBenchmark(
     );
     const mmTable: Table = {
       title: `\`similar(id)\` on both modalities (IMAGE + TEXT, ${paramsLabel(CHOSEN)} each) — ${data.name}`,
-      columns: [
-        'model',
-        'rerank depth',
-        'postings walked',
-        'recall@10',
-        'qps (8 clients)',
-        'p50 ms',
-        'p99 ms',
-      ],
-      rows: [row(`${paramsLabel(CHOSEN)} ×2`, CHOSEN_RERANK_DEPTH, null, mm)],
+      columns: SIMILAR_COLUMNS,
+      rows: [row(`${paramsLabel(CHOSEN)} ×2`, CHOSEN_RERANK_DEPTH, null, null, mm)],
       note: 'Truth: exact top-10 by the mean of image and text cosine (what `similar` ranks by).',
     };
     ctx.facts.multimodalRecall = mm.recall;
@@ -248,9 +294,8 @@ export async function probesBenchmark(
 }
 
 /**
- * `more_like_this` settings the gateway does not expose yet (minimum_should_match, max_doc_freq):
- * measured with the product's SimilarService in this process (no HTTP), against the same
- * service with the current settings.
+ * `more_like_this` settings (LSHQL_MLT_MINIMUM_SHOULD_MATCH, LSHQL_MLT_MAX_DOC_FREQ): fewer
+ * candidates to rank exactly, at what cost in recall. Through the gateway, chosen model.
  */
 export async function mltSettingsBenchmark(
   ctx: BenchContext,
@@ -258,78 +303,37 @@ export async function mltSettingsBenchmark(
   truth: GroundTruth,
   mainPrefix: string,
 ) {
-  const admin = await PrefixAdmin.open(ctx.esUrl, mainPrefix);
   const N = data.count;
-  const settings: {
-    label: string;
-    mlt: { minimumShouldMatch?: string; maxDocFreq?: number };
-    depth: number;
-  }[] = [
-    { label: 'current: minimum_should_match 1', mlt: {}, depth: CHOSEN_RERANK_DEPTH },
-    {
-      label: 'minimum_should_match 2',
-      mlt: { minimumShouldMatch: '2' },
-      depth: CHOSEN_RERANK_DEPTH,
-    },
-    {
-      label: 'minimum_should_match 3',
-      mlt: { minimumShouldMatch: '3' },
-      depth: CHOSEN_RERANK_DEPTH,
-    },
-    {
-      label: 'minimum_should_match 25%',
-      mlt: { minimumShouldMatch: '25%' },
-      depth: CHOSEN_RERANK_DEPTH,
-    },
+  const settings: { label: string; env: Record<string, string> }[] = [
+    { label: 'minimum_should_match 1 (default)', env: {} },
+    { label: 'minimum_should_match 2', env: { LSHQL_MLT_MINIMUM_SHOULD_MATCH: '2' } },
+    { label: 'minimum_should_match 3', env: { LSHQL_MLT_MINIMUM_SHOULD_MATCH: '3' } },
+    { label: 'minimum_should_match 25%', env: { LSHQL_MLT_MINIMUM_SHOULD_MATCH: '25%' } },
     {
       label: `max_doc_freq 1% of N (${Math.round(N / 100)})`,
-      mlt: { maxDocFreq: Math.round(N / 100) },
-      depth: CHOSEN_RERANK_DEPTH,
+      env: { LSHQL_MLT_MAX_DOC_FREQ: String(Math.round(N / 100)) },
     },
-    {
-      label: `max_doc_freq 0.5% of N (${Math.round(N / 200)})`,
-      mlt: { maxDocFreq: Math.round(N / 200) },
-      depth: CHOSEN_RERANK_DEPTH,
-    },
-    { label: 'minimum_should_match 2, rerank 50', mlt: { minimumShouldMatch: '2' }, depth: 50 },
   ];
   const table: Table = {
-    title: `\`more_like_this\` settings, ${paramsLabel(CHOSEN)} — ${data.name} (in-process service, no HTTP)`,
-    columns: ['settings', 'rerank depth', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
+    title: `\`more_like_this\` settings, ${paramsLabel(CHOSEN)}, exact ranking — ${data.name}`,
+    columns: ['settings', 'recall@10', 'qps (8 clients)', 'p50 ms', 'p99 ms'],
     rows: [],
     note:
-      'These settings are not configurable in the gateway yet, so they are measured with the ' +
-      "product's `SimilarService` running in the benchmark process (mget + one search + re-rank, " +
-      'no GraphQL): compare rows with each other, not with the gateway tables.',
+      'minimum_should_match: tokens a candidate must share with the query; max_doc_freq: tokens ' +
+      'held by more items are ignored. Both shrink the candidate set the exact ranking scores.',
   };
-  try {
-    for (const s of settings) {
-      log(`mlt settings: ${s.label}`);
-      const service = new SimilarService(admin.backend, admin.services.registry, {
-        maxFirst: 100,
-        rerankDepth: s.depth,
-        probes: 1,
-        maxTextFilterLength: 1000,
-        // As src/services.ts sets it.
-        filterFallbackLimit: 1000,
-        mlt: s.mlt,
-      });
-      const r = await measureQueries(
-        ctx,
-        async (q) => {
-          const result = await service.similar({
-            id: data.ids[data.queries[q]!]!,
-            modalities: ['IMAGE'],
-            first: 10,
-          });
-          return result.hits.map((h) => h.item.id);
-        },
-        truth.image,
-      );
-      table.rows.push([s.label, s.depth, ...loadCells(r)]);
-    }
-  } finally {
-    await admin.close();
+  for (const s of settings) {
+    log(`mlt settings: ${s.label}`);
+    const r = await gatewayPoint(
+      ctx,
+      mainPrefix,
+      data,
+      truth.image,
+      CHOSEN_RERANK_DEPTH,
+      ['IMAGE'],
+      s.env,
+    );
+    table.rows.push([s.label, ...loadCells(r)]);
   }
   section(ctx, '`more_like_this` settings').tables.push(table);
   printTable(table);
