@@ -19,7 +19,8 @@ const ConfigSchema = z.object({
   LSHQL_INGEST_REFRESH: z.enum(['wait_for', 'true', 'false']).default('wait_for'),
   LSHQL_MAX_BATCH: z.coerce.number().int().positive().default(1000),
   LSHQL_MAX_FIRST: z.coerce.number().int().positive().default(100),
-  LSHQL_RERANK_DEPTH: z.coerce.number().int().min(0).max(10_000).default(100),
+  /** Per modality, how many best candidates exact ranking scores (Elasticsearch's knn limit). */
+  LSHQL_RERANK_DEPTH: z.coerce.number().int().min(0).max(10_000).default(10_000),
   LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
   /** more_like_this minimum_should_match: how many query tokens a candidate must share. */
   LSHQL_MLT_MINIMUM_SHOULD_MATCH: z

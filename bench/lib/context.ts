@@ -65,7 +65,7 @@ export const K = 10;
 
 /** The parameters the benchmarks treat as the product defaults (see docs/benchmarks.md). */
 export const CHOSEN: LshParams = { subspaces: 16, clusters: 256, rotate: true };
-export const CHOSEN_RERANK_DEPTH = 100;
+export const CHOSEN_RERANK_DEPTH = 10_000;
 /** The recipe: 32 subspaces × 16 clusters, no rotation, more_like_this only. */
 export const RECIPE: LshParams = { subspaces: 32, clusters: 16, rotate: false };
 

@@ -38,7 +38,7 @@ export async function startGatewayProcess(
       ELASTICSEARCH_URL: assertLoopback(env.elasticsearchUrl),
       LSHQL_INDEX_PREFIX: env.indexPrefix,
       LSHQL_INGEST_REFRESH: 'false',
-      LSHQL_RERANK_DEPTH: String(env.rerankDepth ?? 100),
+      LSHQL_RERANK_DEPTH: String(env.rerankDepth ?? 10_000),
       LSHQL_PROBES: String(env.probes ?? 1),
       LSHQL_ES_TIMEOUT_MS: '60000',
       ...env.extra,
