@@ -6,7 +6,7 @@
  *   npm run bench -- --size full      (N = 100k)
  *   npm run bench -- --size tiny      (N = 2k, a smoke run; writes under .cache/bench)
  *
- * Options: --only a,b / --skip a,b (suites: hashing, ingest, knn, similar, probes, mlt, bands,
+ * Options: --only a,b / --skip a,b (suites: hashing, ingest, knn, similar, multimodal, probes, mlt, bands,
  * overhead, filtered, real, growth), --keep (keep the benchmark's indexes), --docs FILE.
  * Elasticsearch: ELASTICSEARCH_URL, or a private node started on BENCH_ES_PORT (9300) with
  * BENCH_ES_HEAP (2g) by scripts/elasticsearch.sh and stopped afterwards.
@@ -54,6 +54,7 @@ import { overheadBenchmark } from './suites/overhead.js';
 import { realDataBenchmark } from './suites/real-data.js';
 import {
   mltSettingsBenchmark,
+  multimodalBenchmark,
   probesBenchmark,
   similarBenchmark,
   type SimilarPoint,
@@ -64,6 +65,7 @@ const SUITES = [
   'ingest',
   'knn',
   'similar',
+  'multimodal',
   'probes',
   'mlt',
   'bands',
@@ -192,7 +194,7 @@ async function main() {
     if (enabled('hashing')) await hashingBenchmark(ctx, main.data);
 
     const needMain = (
-      ['similar', 'probes', 'mlt', 'overhead', 'filtered', 'growth'] as Suite[]
+      ['similar', 'multimodal', 'probes', 'mlt', 'overhead', 'filtered', 'growth'] as Suite[]
     ).some(enabled);
     if (
       enabled('ingest') ||
@@ -219,6 +221,7 @@ async function main() {
     if (chosenPoint && knnPoints.length > 0) {
       await headToHeadBenchmark(ctx, main.data, main.truth, mainPrefix, chosenPoint, knnPoints);
     }
+    if (enabled('multimodal')) await multimodalBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('probes')) await probesBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('mlt')) await mltSettingsBenchmark(ctx, main.data, main.truth, mainPrefix);
     if (enabled('bands')) await bandsBenchmark(ctx, main.data, main.truth);

@@ -126,7 +126,7 @@ export async function overheadBenchmark(
     ],
     rows: [
       [
-        'direct: client `mget` + `search` (same body) + re-rank',
+        'direct: client `mget` + `search` (same body)',
         fmtRecall(d.recall),
         fmtQps(d.qps),
         fmtMs(d.p50),
@@ -145,9 +145,10 @@ export async function overheadBenchmark(
       ],
     ],
     note:
-      'Direct: the benchmark process does what the gateway does (same mget, same search body ' +
-      'from `compileSimilarQuery`, same vector decoding, same `rerank`). Gateway: a child process. Mean of two ' +
-      'alternating rounds. On 2 cores the gateway process competes with Elasticsearch for CPU.',
+      'Direct: the benchmark process does what the gateway does (same mget of the item, same ' +
+      'search body from `compileSimilarQuery`: token match and exact ranking in Elasticsearch). ' +
+      'Gateway: a child process. Mean of two alternating rounds. On 2 cores the gateway ' +
+      'process competes with Elasticsearch for CPU.',
   };
   section(ctx, '4. Gateway overhead').tables.push(table);
   printTable(table);
