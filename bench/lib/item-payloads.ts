@@ -1,6 +1,7 @@
 import { LshHasher } from '../../src/lsh/hash.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
-import { encodeVector, unitVector } from '../../src/search/elasticsearch/vector-encoding.js';
+import { unitVector } from '../../src/lsh/vector-math.js';
+import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import { vectorValues, type Dataset } from '../data/dataset.js';
 
 /** Item i as `ingestItems` takes it. */

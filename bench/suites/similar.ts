@@ -27,29 +27,51 @@ export function modelConfigs(): ModelConfig[] {
   ];
 }
 
-/**
- * Candidates a query's exact ranking scores, as a share of N: the items sharing at least one
- * token with the query (estimated on up to 10,000 items).
- */
-export function candidateShare(data: Dataset, model: LshModel): number {
+/** Codes of up to 10,000 corpus items and of the query items under a model (subspace-major rows). */
+function sampleCodes(data: Dataset, model: LshModel) {
   const hasher = new LshHasher(model);
   const G = model.subspaces;
   const sample = Math.min(data.count, 10_000);
   const codes = new Int32Array(sample * G);
   hasher.hashBatchInto(data.image.data, sample, codes);
-  const queries = Math.min(data.queries.length, 100);
+  const queries = data.queries.length;
   const qVectors = new Float32Array(queries * data.image.dim);
-  for (let q = 0; q < queries; q++) {
-    const i = data.queries[q]!;
+  data.queries.forEach((i, q) =>
     qVectors.set(
       data.image.data.subarray(i * data.image.dim, (i + 1) * data.image.dim),
       q * data.image.dim,
-    );
-  }
+    ),
+  );
   const qCodes = new Int32Array(queries * G);
   hasher.hashBatchInto(qVectors, queries, qCodes);
-  let shared = 0;
+  return { G, sample, codes, queries, qCodes };
+}
+
+/**
+ * Postings a query walks, as a multiple of N: Σ over the query's tokens of the share of items
+ * holding that token (estimated on up to 10,000 items).
+ */
+export function postingsWalked(data: Dataset, model: LshModel): number {
+  const { G, sample, codes, queries, qCodes } = sampleCodes(data, model);
+  const df = new Float64Array(G * model.clusters);
+  for (let i = 0; i < sample; i++)
+    for (let g = 0; g < G; g++) df[g * model.clusters + codes[i * G + g]!]!++;
+  let total = 0;
   for (let q = 0; q < queries; q++) {
+    for (let g = 0; g < G; g++) total += df[g * model.clusters + qCodes[q * G + g]!]! / sample;
+  }
+  return total / queries;
+}
+
+/**
+ * Candidates a query's exact ranking scores, as a share of N: the items sharing at least one
+ * token with the query (up to 10,000 items, the first 100 queries).
+ */
+export function candidateShare(data: Dataset, model: LshModel): number {
+  const { G, sample, codes, queries, qCodes } = sampleCodes(data, model);
+  const measured = Math.min(queries, 100);
+  let shared = 0;
+  for (let q = 0; q < measured; q++) {
     for (let i = 0; i < sample; i++) {
       for (let g = 0; g < G; g++) {
         if (codes[i * G + g] === qCodes[q * G + g]) {
@@ -59,36 +81,7 @@ export function candidateShare(data: Dataset, model: LshModel): number {
       }
     }
   }
-  return shared / (queries * sample);
-}
-
-/**
- * Postings a query walks, as a multiple of N: Σ over the query's tokens of the share of items
- * holding that token (estimated on up to 10,000 items).
- */
-export function postingsWalked(data: Dataset, model: LshModel): number {
-  const hasher = new LshHasher(model);
-  const G = model.subspaces;
-  const sample = Math.min(data.count, 10_000);
-  const codes = new Int32Array(sample * G);
-  hasher.hashBatchInto(data.image.data, sample, codes);
-  const df = new Float64Array(G * model.clusters);
-  for (let i = 0; i < sample; i++)
-    for (let g = 0; g < G; g++) df[g * model.clusters + codes[i * G + g]!]!++;
-  const qCodes = new Int32Array(data.queries.length * G);
-  const qVectors = new Float32Array(data.queries.length * data.image.dim);
-  data.queries.forEach((i, q) =>
-    qVectors.set(
-      data.image.data.subarray(i * data.image.dim, (i + 1) * data.image.dim),
-      q * data.image.dim,
-    ),
-  );
-  hasher.hashBatchInto(qVectors, data.queries.length, qCodes);
-  let total = 0;
-  for (let q = 0; q < data.queries.length; q++) {
-    for (let g = 0; g < G; g++) total += df[g * model.clusters + qCodes[q * G + g]!]! / sample;
-  }
-  return total / data.queries.length;
+  return shared / (measured * sample);
 }
 
 /** How a rerank depth reads in the tables. */

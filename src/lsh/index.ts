@@ -2,7 +2,15 @@ export type { LshModel, LshModelParams, Metric } from './lsh-model.js';
 export { DEFAULT_MAX_ITERATIONS, MAX_CLUSTERS } from './lsh-model.js';
 export { createRandom, gaussian, deriveSeed } from './seeded-random.js';
 export { subspaceBounds } from './subspaces.js';
-export { l2NormalizeInto, inverseNorm, dot, cosineSimilarity, squaredL2 } from './vector-math.js';
+export {
+  l2NormalizeInto,
+  inverseNorm,
+  dot,
+  cosineSimilarity,
+  squaredL2,
+  isZeroNorm,
+  unitVector,
+} from './vector-math.js';
 export {
   HADAMARD_ROUNDS,
   HadamardTransform,

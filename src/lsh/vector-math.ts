@@ -88,3 +88,15 @@ export function isZeroNorm(vector: ArrayLike<number>): boolean {
   for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
   return sum === 0;
 }
+
+/**
+ * The vector divided by its length (a zero vector stays zero). Elasticsearch's cosine fields
+ * refuse a vector whose float32 magnitude is 0, which tiny (denormal) values reach: scaled to
+ * length 1 first, any vector with a direction is accepted, and the cosine is unchanged.
+ */
+export function unitVector(vector: readonly number[]): number[] {
+  let sum = 0;
+  for (const v of vector) sum += v * v;
+  const norm = Math.sqrt(sum);
+  return norm === 0 ? vector.map(() => 0) : vector.map((v) => v / norm);
+}

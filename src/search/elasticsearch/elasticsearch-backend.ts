@@ -1,5 +1,5 @@
 import { Client, Transport, errors } from '@elastic/elasticsearch';
-import { isZeroNorm } from '../../lsh/vector-math.js';
+import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { ErrorCode, LshqlError } from '../../errors.js';
 import type { SerializedLshModel } from '../../lsh/model-serialization.js';
 import type { StoredModel } from '../../lsh/registry/model-record.js';
@@ -18,7 +18,7 @@ import type { SimilarPlan } from '../query-plan.js';
 import type { ItemView, StoredItem } from '../stored-item.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { compileSimilarQuery, exactScoreOf } from './more-like-this-query.js';
-import { decodeVector, encodeVector, unitVector } from './vector-encoding.js';
+import { decodeVector, encodeVector } from './vector-encoding.js';
 
 export interface ElasticsearchBackendOptions {
   url: string;

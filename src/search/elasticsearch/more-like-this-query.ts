@@ -1,8 +1,7 @@
-import { isZeroNorm } from '../../lsh/vector-math.js';
+import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { normalizedWeights } from '../exact-rank.js';
 import { denseVectorField, lshField, modalityKey } from '../modality.js';
 import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
-import { unitVector } from './vector-encoding.js';
 
 /** The body of one `_search` request: a single `bool` query built from a plan. */
 export interface SimilarSearchBody {

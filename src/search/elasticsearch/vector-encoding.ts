@@ -15,15 +15,3 @@ export function decodeVector(encoded: string): number[] {
   for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
   return vector;
 }
-
-/**
- * The vector divided by its length (a zero vector stays zero). Elasticsearch's cosine fields
- * refuse a vector whose float32 magnitude is 0, which tiny (denormal) values reach: scaled to
- * length 1 first, any vector with a direction is accepted, and the cosine is unchanged.
- */
-export function unitVector(vector: readonly number[]): number[] {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum);
-  return norm === 0 ? vector.map(() => 0) : vector.map((v) => v / norm);
-}

@@ -11,7 +11,9 @@ import {
   l2NormalizeInto,
   nextPowerOfTwo,
   randomHadamardRotation,
+  isZeroNorm,
   squaredL2,
+  unitVector,
 } from '../../../src/lsh/index.js';
 import { hadamardMatrix, randomVectors, referenceRotate, row } from './helpers.js';
 
@@ -246,5 +248,23 @@ describe('HadamardTransform', () => {
       /8 signs, expected 16/,
     );
     expect(() => new HadamardTransform({ size: 16, signs: [] }, 16)).toThrow(/no rounds/);
+  });
+});
+
+describe('isZeroNorm', () => {
+  it('is true when the squared norm is 0: all zeros, or values too tiny to square', () => {
+    expect(isZeroNorm([0, 0, -0])).toBe(true);
+    expect(isZeroNorm([5e-324, 5e-324])).toBe(true);
+    expect(isZeroNorm([0, 1e-30, 0])).toBe(false);
+  });
+});
+
+describe('unitVector', () => {
+  it('divides by the length, keeps the direction of tiny vectors and leaves a zero vector zero', () => {
+    expect(unitVector([3, 4])).toEqual([0.6, 0.8]);
+    const tiny = unitVector([3e-40, 4e-40]);
+    expect(tiny[0]).toBeCloseTo(0.6, 12);
+    expect(tiny[1]).toBeCloseTo(0.8, 12);
+    expect(unitVector([0, 0, 0])).toEqual([0, 0, 0]);
   });
 });
