@@ -46,38 +46,33 @@ export function rankExactly(
       for (const c of candidates) add(c, w / 2);
       return;
     }
-    const holding: { c: Candidate; cos: number; order: number }[] = [];
-    candidates.forEach((c, order) => {
+    const holding: { c: Candidate; cos: number }[] = [];
+    for (const c of candidates) {
       const v = c.vectors[q.modality];
       if (v && v.length === q.vector.length && !isZeroNorm(v)) {
-        holding.push({ c, cos: cosineSimilarity(q.vector, v), order });
+        holding.push({ c, cos: cosineSimilarity(q.vector, v) });
       } else if (ranking.queries.length > 1) {
         add(c, w / 2);
       }
-    });
-    holding.sort((a, b) => b.cos - a.cos || a.order - b.order);
+    }
+    // Stable: equal cosines keep the token-match order.
+    holding.sort((a, b) => b.cos - a.cos);
     for (const { c, cos } of holding.slice(0, perModality)) add(c, (w * (1 + cos)) / 2);
   });
-  return candidates
-    .flatMap((candidate, order) => {
-      const score = scores.get(candidate);
-      return score === undefined
-        ? []
-        : [{ candidate: { ...candidate, vectors: {}, exactScore: 2 * score - 1 }, order }];
-    })
-    .sort((a, b) => b.candidate.exactScore - a.candidate.exactScore || a.order - b.order)
-    .slice(0, ranking.size)
-    .map(({ candidate }) => candidate);
+  const scored = candidates.flatMap((candidate) => {
+    const score = scores.get(candidate);
+    return score === undefined ? [] : [{ ...candidate, vectors: {}, exactScore: 2 * score - 1 }];
+  });
+  return mergeRanked([scored], ranking.size);
 }
 
-/** Merges lists already ranked by `exactScore` (stable: earlier lists win ties). */
+/**
+ * Merges lists already ranked by `exactScore` and keeps the best `size`. The sort is stable, so
+ * equal scores keep their given order (earlier lists first, token-match order within one).
+ */
 export function mergeRanked(lists: readonly Candidate[][], size: number): Candidate[] {
   return lists
     .flat()
-    .map((candidate, order) => ({ candidate, order }))
-    .sort(
-      (a, b) => (b.candidate.exactScore ?? 0) - (a.candidate.exactScore ?? 0) || a.order - b.order,
-    )
-    .slice(0, size)
-    .map(({ candidate }) => candidate);
+    .sort((a, b) => (b.exactScore ?? 0) - (a.exactScore ?? 0))
+    .slice(0, size);
 }
