@@ -22,8 +22,8 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         contextType: '../context.js#GraphqlContext',
         mappers: {
-          Item: '../../search/stored-item.js#ItemView',
-          LshModel: '../../lsh/registry/model-record.js#ModelRecord',
+          Item: '../../domain/item.js#ItemView',
+          LshModel: '../../models/model-record.js#ModelRecord',
           SimilarHit: '../../search/similar-service.js#SimilarHitResult',
           SimilarResult: '../../search/similar-service.js#SimilarResultModel',
         },

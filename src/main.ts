@@ -1,3 +1,4 @@
+import { MODALITIES } from './domain/modalities.js';
 import { loadConfig } from './config.js';
 import { loadDemoData } from './demo/demo-data.js';
 import { createBackend } from './search/create-backend.js';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
 
   if (backend.kind === 'embedded' && config.LSHQL_DEMO_DATA && (await backend.countItems()) === 0) {
     const count = await loadDemoData(services);
-    console.log(`Loaded ${count} demo items and trained the IMAGE and TEXT models.`);
+    console.log(`Loaded ${count} demo items and trained the ${MODALITIES.join(' and ')} models.`);
   }
 
   const app = await createApp({

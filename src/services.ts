@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { ModelTrainingService } from './ingest/model-training-service.js';
-import { ModelRegistry } from './lsh/registry/model-registry.js';
+import { ModelTrainingService } from './models/training-service.js';
+import { ModelRegistry } from './models/model-registry.js';
 import type { SearchBackend } from './search/backend.js';
 import { SimilarService } from './search/similar-service.js';
 

@@ -7,7 +7,7 @@ import { deserializeModel, serializeModel } from '../../src/lsh/model-serializat
 import { trainLshModel } from '../../src/lsh/train.js';
 import { createBackend } from '../../src/search/create-backend.js';
 import type { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import type { Modality } from '../../src/search/modality.js';
+import type { Modality } from '../../src/domain/modalities.js';
 import { createServices, type Services } from '../../src/services.js';
 import { rows, type Dataset } from '../data/dataset.js';
 import { log } from './format.js';

@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../config.js';
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 import { createBackend } from '../search/create-backend.js';
 import { createServices, type Services } from '../services.js';
 import { CliError, ExitCode, describeError } from './exit-codes.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 
 /** The CLI's exit statuses; `lshql --help` lists them. */
 export const ExitCode = {

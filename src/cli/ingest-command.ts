@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { fstatSync } from 'node:fs';
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { ItemInput } from '../ingest/item-input.js';
 import type { Services } from '../services.js';
 import { cliConfig, withServices, type CliIo, type GlobalOptions } from './cli-context.js';

@@ -1,8 +1,15 @@
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../domain/errors.js';
 import type { ItemInput } from '../ingest/item-input.js';
+import { MODALITY_TABLE } from '../domain/modalities.js';
 
 /** The fields of an item line; any other field is ignored (and reported once). */
-export const ITEM_FIELDS = ['id', 'title', 'text', 'tags', 'imageVector', 'textVector'] as const;
+export const ITEM_FIELDS: readonly string[] = [
+  'id',
+  'title',
+  'text',
+  'tags',
+  ...MODALITY_TABLE.map((m) => m.inputField),
+];
 const KNOWN = new Set<string>(ITEM_FIELDS);
 
 export type ItemLine =
@@ -59,7 +66,7 @@ export function toItemInput(value: unknown): ItemLine {
   if (o.tags !== undefined && o.tags !== null && !isStringArray(o.tags)) {
     return bad('"tags" must be an array of strings or null');
   }
-  for (const field of ['imageVector', 'textVector'] as const) {
+  for (const { inputField: field } of MODALITY_TABLE) {
     const v = o[field];
     if (v !== undefined && v !== null && !isNumberArray(v)) {
       return bad(`"${field}" must be an array of numbers or null`);
@@ -70,8 +77,9 @@ export function toItemInput(value: unknown): ItemLine {
     title: (o.title as string | null | undefined) ?? null,
     text: (o.text as string | null | undefined) ?? null,
     tags: (o.tags as string[] | null | undefined) ?? null,
-    imageVector: (o.imageVector as number[] | null | undefined) ?? null,
-    textVector: (o.textVector as number[] | null | undefined) ?? null,
   };
+  for (const { inputField } of MODALITY_TABLE) {
+    item[inputField] = (o[inputField] as number[] | null | undefined) ?? null;
+  }
   return { ok: true, item, unknownFields: Object.keys(o).filter((k) => !KNOWN.has(k)) };
 }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { ErrorCode, LshqlError } from '../errors.js';
-import type { Modality } from '../search/modality.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
 import type { Services } from '../services.js';
 import { cliConfig, withServices, type CliIo, type GlobalOptions } from './cli-context.js';
 import { CliError, ExitCode, fileErrorReason } from './exit-codes.js';
@@ -81,7 +81,7 @@ export async function modelsCommand(
     } else if (records.length === 0) {
       const which = options.modality ? `${options.modality} ` : '';
       io.stdout.write(
-        `No ${which}models stored yet. Train one: lshql train --modality ${options.modality ?? 'IMAGE'}\n`,
+        `No ${which}models stored yet. Train one: lshql train --modality ${options.modality ?? MODALITIES[0]}\n`,
       );
     } else {
       io.stdout.write(`${formatModelTable(records)}\n`);

@@ -1,6 +1,6 @@
 import type { LshModel } from '../lsh/lsh-model.js';
 import { deserializeModel } from '../lsh/model-serialization.js';
-import { MODALITIES, type Modality } from '../search/modality.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 export interface ModelFile {

@@ -1,4 +1,4 @@
-import type { ModelRecord } from '../lsh/registry/model-record.js';
+import type { ModelRecord } from '../models/model-record.js';
 
 const COLUMNS: { title: string; value: (r: ModelRecord) => string; right?: boolean }[] = [
   { title: 'MODALITY', value: (r) => r.modality },

@@ -1,10 +1,9 @@
 import { InvalidArgumentError } from 'commander';
-import { MODALITIES, type Modality } from '../search/modality.js';
+import { findModality, MODALITIES, type Modality } from '../domain/modalities.js';
 
-/** `image`, `IMAGE`, `Image` → IMAGE. */
+/** A modality name in any case (`image` → IMAGE). */
 export function parseModality(value: string): Modality {
-  const upper = value.trim().toUpperCase();
-  const modality = MODALITIES.find((m) => m === upper);
+  const modality = findModality(value);
   if (!modality) {
     throw new InvalidArgumentError(`expected one of ${MODALITIES.join(', ')}.`);
   }

@@ -5,6 +5,9 @@ import { Command, CommanderError } from 'commander';
 import type { CliIo, GlobalOptions } from './cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, describeError, exitCodeFor } from './exit-codes.js';
 import { integerIn, parseModality } from './option-parsers.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
+
+const MODALITY_CHOICES = MODALITIES.join(' or ');
 
 // The commands load the services (and the Elasticsearch client) only when run: --help stays fast.
 const ingestModule = () => import('./ingest-command.js');
@@ -111,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   subcommand('train')
     .description('train the next model version of a modality on the stored vectors, activate it')
-    .requiredOption('-m, --modality <modality>', 'IMAGE or TEXT', parseModality)
+    .requiredOption('-m, --modality <modality>', MODALITY_CHOICES, parseModality)
     .option(
       '--subspaces <n>',
       'subspaces (default: LSHQL_SUBSPACES, at most the dim)',
@@ -129,7 +132,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         await modelModule()
       ).trainCommand(
         {
-          modality: opts.modality as 'IMAGE' | 'TEXT',
+          modality: opts.modality as Modality,
           ...(opts.subspaces !== undefined ? { subspaces: opts.subspaces as number } : {}),
           ...(opts.clusters !== undefined ? { clusters: opts.clusters as number } : {}),
           ...(opts.sampleSize !== undefined ? { sampleSize: opts.sampleSize as number } : {}),
@@ -142,14 +145,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   subcommand('models')
     .description('list the stored model versions and which one is active')
-    .option('-m, --modality <modality>', 'only IMAGE or TEXT', parseModality)
+    .option('-m, --modality <modality>', `only ${MODALITY_CHOICES}`, parseModality)
     .option('--json', 'print the records as JSON')
     .action(async (opts: Record<string, unknown>, command: Command) => {
       status = await (
         await modelModule()
       ).modelsCommand(
         {
-          ...(opts.modality !== undefined ? { modality: opts.modality as 'IMAGE' | 'TEXT' } : {}),
+          ...(opts.modality !== undefined ? { modality: opts.modality as Modality } : {}),
           json: opts.json === true,
         },
         globals(command),
@@ -159,7 +162,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   subcommand('export')
     .description('write a stored model version (default: the active one) as JSON')
-    .requiredOption('-m, --modality <modality>', 'IMAGE or TEXT', parseModality)
+    .requiredOption('-m, --modality <modality>', MODALITY_CHOICES, parseModality)
     .option('--version <n>', 'the version to export (default: the active one)', integerIn(1))
     .option('-o, --out <file>', 'write to this file instead of standard output')
     .action(async (opts: Record<string, unknown>, command: Command) => {
@@ -167,7 +170,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         await modelModule()
       ).exportCommand(
         {
-          modality: opts.modality as 'IMAGE' | 'TEXT',
+          modality: opts.modality as Modality,
           ...(opts.version !== undefined ? { version: opts.version as number } : {}),
           ...(typeof opts.out === 'string' ? { out: opts.out } : {}),
         },
@@ -188,7 +191,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ).importCommand(
         file,
         {
-          ...(opts.modality !== undefined ? { modality: opts.modality as 'IMAGE' | 'TEXT' } : {}),
+          ...(opts.modality !== undefined ? { modality: opts.modality as Modality } : {}),
           activate: opts.activate === true,
           json: opts.json === true,
         },
@@ -199,13 +202,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   subcommand('activate')
     .description('make a stored model version active (e.g. roll back) and re-hash the items')
-    .requiredOption('-m, --modality <modality>', 'IMAGE or TEXT', parseModality)
+    .requiredOption('-m, --modality <modality>', MODALITY_CHOICES, parseModality)
     .requiredOption('--version <n>', 'the version to activate', integerIn(1))
     .action(async (opts: Record<string, unknown>, command: Command) => {
       status = await (
         await modelModule()
       ).activateCommand(
-        { modality: opts.modality as 'IMAGE' | 'TEXT', version: opts.version as number },
+        { modality: opts.modality as Modality, version: opts.version as number },
         globals(command),
         io,
       );

@@ -1,4 +1,4 @@
-import type { TrainingProgress } from '../ingest/model-training-service.js';
+import type { TrainingProgress } from '../models/training-service.js';
 
 const LABELS: Record<TrainingProgress['phase'], (done: number) => string> = {
   sampling: (done) => `sampling: ${done} vectors read`,

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Services } from '../services.js';
-import type { ItemView } from '../search/stored-item.js';
+import type { ItemView } from '../domain/item.js';
 
 /** Per-request state: the shared services plus request-scoped DataLoaders. */
 export interface GraphqlContext {

@@ -1,4 +1,5 @@
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import { byModality } from '../domain/modalities.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { GraphqlContext } from './context.js';
 
@@ -36,7 +37,7 @@ export const resolvers: Resolvers = {
         textFilter: args.textFilter,
         modalities: args.modalities,
         first: args.first,
-        weights: args.weights ? { IMAGE: args.weights.image, TEXT: args.weights.text } : null,
+        weights: byModality(args.weights),
       });
       // The hits carry their items: later `item` look-ups in this request cost nothing.
       for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);

@@ -1,9 +1,9 @@
-import { ErrorCode, LshqlError } from '../errors.js';
-import type { ModelRegistry } from '../lsh/registry/model-registry.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import type { ModelRegistry } from '../models/model-registry.js';
 import { STALE_GENERATION, type ItemWriteResult, type SearchBackend } from '../search/backend.js';
-import { MODALITIES, type Modality } from '../search/modality.js';
-import type { StoredItem } from '../search/stored-item.js';
-import { hashItems } from './hash-items.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
+import type { StoredItem } from '../domain/item.js';
+import { hashItems } from '../models/hash-vectors.js';
 import {
   DEFAULT_ITEM_LIMITS,
   type ItemInput,

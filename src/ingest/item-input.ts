@@ -1,16 +1,23 @@
-import { ErrorCode, LshqlError } from '../errors.js';
-import { MODALITIES, type Modality } from '../search/modality.js';
-import type { StoredItem } from '../search/stored-item.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import {
+  MODALITIES,
+  modalitySpec,
+  type Modality,
+  type VectorInputField,
+} from '../domain/modalities.js';
+import { checkVector, MAX_VECTOR_LENGTH } from '../domain/vectors.js';
+import type { StoredItem } from '../domain/item.js';
 
-/** An item as a client sends it (GraphQL `ItemInput`, a JSONL line of the CLI). */
-export interface ItemInput {
+/** The fields of an input item other than its vectors. */
+export interface ItemTextInput {
   id: string;
   title?: string | null;
   text?: string | null;
   tags?: readonly string[] | null;
-  imageVector?: readonly number[] | null;
-  textVector?: readonly number[] | null;
 }
+
+/** An item as a client sends it (GraphQL `ItemInput`, a JSONL line of the CLI). */
+export type ItemInput = ItemTextInput & Partial<Record<VectorInputField, readonly number[] | null>>;
 
 export interface ItemLimits {
   maxIdBytes: number;
@@ -25,61 +32,18 @@ export const DEFAULT_ITEM_LIMITS: ItemLimits = {
   maxTextLength: 100_000,
   maxTags: 100,
   maxTagLength: 256,
-  maxVectorLength: 4096,
+  maxVectorLength: MAX_VECTOR_LENGTH,
 };
-
-/** Largest finite 32-bit float: vector values are hashed (and best stored) as float32. */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 export function vectorOf(
   input: ItemInput,
   modality: Modality,
 ): readonly number[] | null | undefined {
-  return modality === 'IMAGE' ? input.imageVector : input.textVector;
+  return input[modalitySpec(modality).inputField];
 }
 
 function fail(code: ErrorCode, message: string): never {
   throw new LshqlError(code, message);
-}
-
-/** Checks a vector's values and length; `expected` null means any length is accepted. */
-export function checkVector(
-  vector: readonly number[],
-  modality: Modality,
-  expected: number | null,
-  limits: ItemLimits,
-): void {
-  if (vector.length === 0) fail(ErrorCode.BAD_USER_INPUT, `The ${modality} vector is empty.`);
-  if (vector.length > limits.maxVectorLength) {
-    fail(
-      ErrorCode.BAD_USER_INPUT,
-      `The ${modality} vector has ${vector.length} values; at most ${limits.maxVectorLength} are accepted.`,
-    );
-  }
-  for (let i = 0; i < vector.length; i++) {
-    const value = vector[i];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      fail(
-        ErrorCode.BAD_USER_INPUT,
-        `The ${modality} vector has a non-finite value at index ${i}.`,
-      );
-    }
-    // Hashing works on 32-bit floats, and cosine similarity multiplies squared norms: a value
-    // like 1e308 overflowed to Infinity/NaN there (a NaN score, an internal error on every query
-    // re-ranking the item).
-    if (Math.abs(value) > FLOAT32_MAX) {
-      fail(
-        ErrorCode.BAD_USER_INPUT,
-        `The ${modality} vector has a value outside the 32-bit float range at index ${i}.`,
-      );
-    }
-  }
-  if (expected !== null && vector.length !== expected) {
-    fail(
-      ErrorCode.DIMENSION_MISMATCH,
-      `The ${modality} vector has ${vector.length} values but ${modality} vectors here have ${expected}.`,
-    );
-  }
 }
 
 function optionalText(value: string | null | undefined, field: string, limits: ItemLimits) {
@@ -127,7 +91,7 @@ export function toStoredItem(
   for (const modality of MODALITIES) {
     const vector = vectorOf(input, modality);
     if (vector === null || vector === undefined) continue;
-    checkVector(vector, modality, dimensions[modality] ?? null, limits);
+    checkVector(vector, modality, dimensions[modality] ?? null, limits.maxVectorLength);
     item.vectors[modality] = [...vector];
     item.modalities.push(modality);
   }

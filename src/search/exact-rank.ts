@@ -1,13 +1,8 @@
 import { cosineSimilarity, isZeroNorm } from '../lsh/vector-math.js';
 import type { Candidate } from './backend.js';
-import type { Modality } from './modality.js';
+import type { Modality } from '../domain/modalities.js';
 import type { ExactRanking, RankQuery } from './query-plan.js';
-
-/** Each query's weight divided by their sum, so scores are weighted means (all 0 → equal). */
-export function normalizedWeights(queries: readonly RankQuery[]): number[] {
-  const total = queries.reduce((sum, q) => sum + q.weight, 0);
-  return queries.map((q) => (total > 0 ? q.weight / total : 1 / queries.length));
-}
+import { heldScore, lackingScore, meanCosineOf, normalizedWeights } from './scoring.js';
 
 /** Weighted mean cosine similarity of one candidate's vectors; a missing modality scores 0. */
 export function exactScore(
@@ -43,7 +38,7 @@ export function rankExactly(
     const w = weights[i]!;
     const add = (c: Candidate, score: number) => scores.set(c, (scores.get(c) ?? 0) + score);
     if (isZeroNorm(q.vector)) {
-      for (const c of candidates) add(c, w / 2);
+      for (const c of candidates) add(c, lackingScore(w));
       return;
     }
     const holding: { c: Candidate; cos: number }[] = [];
@@ -52,16 +47,18 @@ export function rankExactly(
       if (v && v.length === q.vector.length && !isZeroNorm(v)) {
         holding.push({ c, cos: cosineSimilarity(q.vector, v) });
       } else if (ranking.queries.length > 1) {
-        add(c, w / 2);
+        add(c, lackingScore(w));
       }
     }
     // Stable: equal cosines keep the token-match order.
     holding.sort((a, b) => b.cos - a.cos);
-    for (const { c, cos } of holding.slice(0, perModality)) add(c, (w * (1 + cos)) / 2);
+    for (const { c, cos } of holding.slice(0, perModality)) add(c, heldScore(w, cos));
   });
   const scored = candidates.flatMap((candidate) => {
     const score = scores.get(candidate);
-    return score === undefined ? [] : [{ ...candidate, vectors: {}, exactScore: 2 * score - 1 }];
+    return score === undefined
+      ? []
+      : [{ ...candidate, vectors: {}, exactScore: meanCosineOf(score) }];
   });
   return mergeRanked([scored], ranking.size);
 }

@@ -1,4 +1,4 @@
-import type { Modality } from './modality.js';
+import type { Modality } from '../domain/modalities.js';
 
 /** What the token clause is "like": a stored item's own tokens, or tokens hashed from a vector. */
 export type LikeSource = { kind: 'item'; id: string } | { kind: 'tokens'; tokens: string[] };

@@ -1,8 +1,8 @@
-import { ErrorCode, LshqlError } from '../errors.js';
-import type { ActiveModel, ModelRegistry } from '../lsh/registry/model-registry.js';
-import { checkVector, DEFAULT_ITEM_LIMITS } from '../ingest/item-input.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
+import { checkVector } from '../domain/vectors.js';
 import type { Candidate, SearchBackend } from './backend.js';
-import type { Modality } from './modality.js';
+import type { Modality } from '../domain/modalities.js';
 import { exactScore, mergeRanked } from './exact-rank.js';
 import {
   DEFAULT_MLT_SETTINGS,
@@ -11,7 +11,7 @@ import {
   type SimilarPlan,
   type TokenClause,
 } from './query-plan.js';
-import type { ItemView } from './stored-item.js';
+import type { ItemView } from '../domain/item.js';
 
 export interface SimilarHitResult {
   item: ItemView;
@@ -43,7 +43,7 @@ export interface SimilarRequest {
   textFilter?: string | null;
   modalities?: readonly Modality[] | null;
   first?: number | null;
-  weights?: Partial<Record<Modality, number | null>> | null;
+  weights?: Partial<Record<Modality, number>> | null;
 }
 
 export interface SimilarToVectorRequest {
@@ -230,13 +230,13 @@ export class SimilarService {
     const first = this.checkFirst(request.first);
     const textFilter = this.checkTextFilter(request.textFilter);
     let active = await this.registry.requireActive(request.modality);
-    checkVector(request.vector, request.modality, active.model.dim, DEFAULT_ITEM_LIMITS);
+    checkVector(request.vector, request.modality, active.model.dim);
     let answer = await this.byVector(request, active, textFilter, first);
     // Another instance may have activated a newer model since this one cached its own: the
     // candidates then carry other versions. Hash again with the current model, once.
     if (answer.stale) {
       active = await this.registry.requireActive(request.modality, { fresh: true });
-      checkVector(request.vector, request.modality, active.model.dim, DEFAULT_ITEM_LIMITS);
+      checkVector(request.vector, request.modality, active.model.dim);
       answer = await this.byVector(request, active, textFilter, first);
     }
     return answer.result;

@@ -1,5 +1,5 @@
 import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 
 /** Key fields of each entity type, as its `@key` names them; each must be an ID (string). */
 export type EntityKeys = Readonly<Record<string, readonly string[]>>;

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 
 /**
  * The HTTP status Apollo attached to one of its own request errors (`extensions.http`). Read by
@@ -15,7 +15,7 @@ function requestErrorStatus(error: unknown): number | undefined {
 
 /**
  * graphql-js's suggestions: ` Did you mean "image"?`, ` Did you mean "a", "b", or "c"?`,
- * ` Did you mean the enum value "IMAGE"?` (schema names hold no "?").
+ * ` Did you mean the enum value "…"?` (schema names hold no "?").
  */
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 

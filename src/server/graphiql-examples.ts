@@ -1,5 +1,9 @@
 import type { SearchBackend } from '../search/backend.js';
 import type { GraphiqlTab } from './graphiql-route.js';
+import { MODALITY_TABLE } from '../domain/modalities.js';
+
+/** The examples use the first modality of the table. */
+const EXAMPLE = MODALITY_TABLE[0];
 
 const SIMILAR = `# Items like one item, by image and text tokens, re-ranked exactly.
 query Similar($id: ID!, $textFilter: String) {
@@ -12,9 +16,9 @@ query Similar($id: ID!, $textFilter: String) {
   }
 }`;
 
-const SIMILAR_TO_VECTOR = `# Items like a raw image vector (hashed with the active IMAGE model).
-query SimilarToVector($vector: [Float!]!) {
-  similarToVector(modality: IMAGE, vector: $vector, first: 5) {
+const SIMILAR_TO_VECTOR = `# Items like a raw vector (hashed with the modality's active model).
+query SimilarToVector($modality: Modality!, $vector: [Float!]!) {
+  similarToVector(modality: $modality, vector: $vector, first: 5) {
     hits { score item { id title } }
   }
 }`;
@@ -34,7 +38,7 @@ const MODELS = `query Models {
 /** Example operations for GraphiQL, filled with a real stored item where there is one. */
 export async function buildGraphiqlTabs(backend: SearchBackend): Promise<GraphiqlTab[]> {
   let example: { id: string; vector: number[] } | null = null;
-  for await (const rows of backend.scanVectors('IMAGE', { batchSize: 1 })) {
+  for await (const rows of backend.scanVectors(EXAMPLE.name, { batchSize: 1 })) {
     example = rows[0] ?? null;
     break;
   }
@@ -43,7 +47,11 @@ export async function buildGraphiqlTabs(backend: SearchBackend): Promise<Graphiq
   const json = (value: unknown) => JSON.stringify(value, null, 2);
   return [
     { name: 'similar', query: SIMILAR, variables: json({ id, textFilter: null }) },
-    { name: 'similarToVector', query: SIMILAR_TO_VECTOR, variables: JSON.stringify({ vector }) },
+    {
+      name: 'similarToVector',
+      query: SIMILAR_TO_VECTOR,
+      variables: JSON.stringify({ modality: EXAMPLE.name, vector }),
+    },
     {
       name: 'ingestItems',
       query: INGEST,
@@ -54,7 +62,7 @@ export async function buildGraphiqlTabs(backend: SearchBackend): Promise<Graphiq
             title: 'A new item',
             text: 'Its description',
             tags: ['example'],
-            imageVector: vector,
+            [EXAMPLE.inputField]: vector,
           },
         ],
       }),

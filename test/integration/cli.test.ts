@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
-import type { ModelRecord } from '../../src/lsh/registry/model-record.js';
+import type { ModelRecord } from '../../src/models/model-record.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
 import { EmbeddedBackend } from '../../src/search/embedded/embedded-backend.js';
 import { elasticsearchUrl, freshPrefix } from '../support/gateway-harness.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import type { StoredItem } from '../../src/search/stored-item.js';
+import type { StoredItem } from '../../src/domain/item.js';
 import {
   DEFAULT_MLT_SETTINGS,
   type MoreLikeThisSettings,

@@ -2,20 +2,20 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoredModel } from '../../src/lsh/registry/model-record.js';
+import type { StoredModel } from '../../src/models/model-record.js';
 import type { VectorRow } from '../../src/search/backend.js';
 import {
   EmbeddedBackend,
   analyseWords,
   minimumShouldMatchCount,
 } from '../../src/search/embedded/embedded-backend.js';
-import type { Modality } from '../../src/search/modality.js';
+import type { Modality } from '../../src/domain/modalities.js';
 import type {
   MoreLikeThisSettings,
   SimilarPlan,
   TokenClause,
 } from '../../src/search/query-plan.js';
-import type { StoredItem } from '../../src/search/stored-item.js';
+import type { StoredItem } from '../../src/domain/item.js';
 
 interface ItemSpec {
   title?: string | null;

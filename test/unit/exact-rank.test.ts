@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../../src/search/backend.js';
-import { mergeRanked, normalizedWeights, rankExactly } from '../../src/search/exact-rank.js';
+import { mergeRanked, rankExactly } from '../../src/search/exact-rank.js';
+import { normalizedWeights } from '../../src/search/scoring.js';
 import type { RankQuery } from '../../src/search/query-plan.js';
 
 const view = (id: string) => ({ id, title: null, text: null, tags: [], modalities: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LshqlError } from '../../src/errors.js';
+import { LshqlError } from '../../src/domain/errors.js';
 import { toStoredItem } from '../../src/ingest/item-input.js';
 
 function codeOf(run: () => unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { Client, Transport, errors } from '@elastic/elasticsearch';
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
-import { ErrorCode, LshqlError } from '../../errors.js';
+import { ErrorCode, LshqlError } from '../../domain/errors.js';
 import type { SerializedLshModel } from '../../lsh/model-serialization.js';
-import type { StoredModel } from '../../lsh/registry/model-record.js';
+import type { StoredModel } from '../../models/model-record.js';
 import {
   STALE_GENERATION,
   type Candidate,
@@ -13,9 +13,15 @@ import {
   type SearchBackend,
   type VectorRow,
 } from '../backend.js';
-import { MODALITIES, lshField, modalityKey, denseVectorField, type Modality } from '../modality.js';
+import {
+  MODALITIES,
+  lshField,
+  modalityKey,
+  denseVectorField,
+  type Modality,
+} from '../../domain/modalities.js';
 import type { SimilarPlan } from '../query-plan.js';
-import type { ItemView, StoredItem } from '../stored-item.js';
+import type { ItemView, StoredItem } from '../../domain/item.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { compileSimilarQuery, exactScoreOf } from './more-like-this-query.js';
 import { decodeVector, encodeVector } from './vector-encoding.js';

@@ -1,6 +1,6 @@
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
-import { normalizedWeights } from '../exact-rank.js';
-import { denseVectorField, lshField, modalityKey } from '../modality.js';
+import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
+import { denseVectorField, lshField, modalityKey } from '../../domain/modalities.js';
 import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
 
 /** The body of one `_search` request: a single `bool` query built from a plan. */
@@ -87,7 +87,11 @@ function rankedQuery(plan: SimilarPlan, rank: ExactRanking, index: string) {
     const field = denseVectorField(q.modality);
     // A zero query vector has cosine 0 with everything (and Elasticsearch refuses it).
     if (isZeroNorm(q.vector)) {
-      return [{ constant_score: { filter: { bool: { filter: candidates } }, boost: weight / 2 } }];
+      return [
+        {
+          constant_score: { filter: { bool: { filter: candidates } }, boost: lackingScore(weight) },
+        },
+      ];
     }
     const knn = {
       knn: {
@@ -107,7 +111,7 @@ function rankedQuery(plan: SimilarPlan, rank: ExactRanking, index: string) {
     const lacking = {
       constant_score: {
         filter: { bool: { filter: candidates, must_not: [{ exists: { field } }] } },
-        boost: weight / 2,
+        boost: lackingScore(weight),
       },
     };
     return [knn, lacking];
@@ -117,7 +121,7 @@ function rankedQuery(plan: SimilarPlan, rank: ExactRanking, index: string) {
 
 /** The weighted mean cosine of a hit of a ranked plan, from its score (see `rankedQuery`). */
 export function exactScoreOf(score: number | null | undefined): number {
-  return 2 * (score ?? 0.5) - 1;
+  return meanCosineOf(score);
 }
 
 export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSearchBody {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import MiniSearch, { type Query, type SearchOptions } from 'minisearch';
-import { ErrorCode, LshqlError } from '../../errors.js';
-import type { StoredModel } from '../../lsh/registry/model-record.js';
+import { ErrorCode, LshqlError } from '../../domain/errors.js';
+import type { StoredModel } from '../../models/model-record.js';
 import type {
   Candidate,
   Generation,
@@ -14,9 +14,9 @@ import type {
   VectorRow,
 } from '../backend.js';
 import { rankExactly } from '../exact-rank.js';
-import { MODALITIES, lshField, type Modality } from '../modality.js';
+import { MODALITIES, lshField, type Modality } from '../../domain/modalities.js';
 import type { MoreLikeThisSettings, SimilarPlan, TokenClause } from '../query-plan.js';
-import { toItemView, type ItemView, type StoredItem } from '../stored-item.js';
+import { toItemView, type ItemView, type StoredItem } from '../../domain/item.js';
 
 export interface EmbeddedBackendOptions {
   /** Where items and models persist between runs; in memory only when unset. */

@@ -1,13 +1,13 @@
-import { ErrorCode, LshqlError } from '../errors.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
 import { defaultClusters, subspaceWidth } from '../lsh/default-clusters.js';
 import { createRandom } from '../lsh/seeded-random.js';
 import { trainLshModel } from '../lsh/train.js';
 import type { Metric } from '../lsh/lsh-model.js';
-import type { ModelRegistry } from '../lsh/registry/model-registry.js';
-import type { ModelRecord } from '../lsh/registry/model-record.js';
-import type { SearchBackend } from '../search/backend.js';
-import type { Modality } from '../search/modality.js';
-import { hashVectors } from './hash-items.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { ModelRecord } from './model-record.js';
+import type { GenerationStore, VectorSource } from './ports.js';
+import { modalitySpec, type Modality } from '../domain/modalities.js';
+import { hashVectors } from './hash-vectors.js';
 
 export interface TrainingDefaults {
   subspaces: number;
@@ -50,7 +50,7 @@ export class ModelTrainingService {
   private readonly running = new Set<Modality>();
 
   constructor(
-    private readonly backend: SearchBackend,
+    private readonly backend: GenerationStore & VectorSource,
     private readonly registry: ModelRegistry,
     private readonly defaults: TrainingDefaults,
   ) {}
@@ -79,7 +79,7 @@ export class ModelTrainingService {
       if (dim === null) {
         throw new LshqlError(
           ErrorCode.BAD_USER_INPUT,
-          `No item has a ${modality} vector yet: ingest items with ${modality === 'IMAGE' ? 'imageVector' : 'textVector'} first.`,
+          `No item has a ${modality} vector yet: ingest items with ${modalitySpec(modality).inputField} first.`,
         );
       }
       const { sample, count } = await this.sample(modality, dim, sampleSize, onProgress);

@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /** The error codes clients may see in `extensions.code` (see DESIGN.md, "Errors"). */
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -14,8 +12,9 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
- * An error whose message is meant for the client. Services throw it; the GraphQL layer turns it
- * into a GraphQLError with `extensions.code`, per item results into an IngestFailure.
+ * An error whose message is meant for the client. Services throw it; the server's error formatter turns it
+ * into a GraphQLError with `extensions.code`, per item results into an IngestFailure. No GraphQL
+ * here: backends, the registry and the CLI use it too.
  */
 export class LshqlError extends Error {
   constructor(
@@ -26,10 +25,4 @@ export class LshqlError extends Error {
     super(message);
     this.name = 'LshqlError';
   }
-}
-
-export function toGraphqlError(error: LshqlError): GraphQLError {
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, ...(error.details ?? {}) },
-  });
 }

@@ -1,9 +1,9 @@
-import { ErrorCode, LshqlError } from '../../errors.js';
-import type { Generation, ModelStore, SearchBackend } from '../../search/backend.js';
-import { MODALITIES, type Modality } from '../../search/modality.js';
-import { LshHasher } from '../hash.js';
-import type { LshModel } from '../lsh-model.js';
-import { deserializeModel, serializeModel } from '../model-serialization.js';
+import { ErrorCode, LshqlError } from '../domain/errors.js';
+import type { Generation, GenerationStore, ModelStore } from './ports.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
+import { LshHasher } from '../lsh/hash.js';
+import type { LshModel } from '../lsh/lsh-model.js';
+import { deserializeModel, serializeModel } from '../lsh/model-serialization.js';
 import type { ModelRecord, StoredModel } from './model-record.js';
 
 /** The model a modality hashes with now, ready to use. */
@@ -50,7 +50,7 @@ export class ModelRegistry {
   private readonly loaded = new Map<string, ActiveModel>();
 
   constructor(
-    private readonly backend: Pick<SearchBackend, 'generation' | 'models'>,
+    private readonly backend: Pick<GenerationStore, 'generation'> & { readonly models: ModelStore },
     private readonly options: { refreshMs: number },
   ) {}
 

@@ -1,5 +1,5 @@
-import type { ActiveModel } from '../lsh/registry/model-registry.js';
-import type { Modality } from '../search/modality.js';
+import type { ActiveModel } from './model-registry.js';
+import type { Modality } from '../domain/modalities.js';
 
 /** Hashes many vectors of one modality in one pass over a flat buffer. */
 export function hashVectors(

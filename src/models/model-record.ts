@@ -1,6 +1,6 @@
-import type { Modality } from '../../search/modality.js';
-import type { Metric } from '../lsh-model.js';
-import type { SerializedLshModel } from '../model-serialization.js';
+import type { Modality } from '../domain/modalities.js';
+import type { Metric } from '../lsh/lsh-model.js';
+import type { SerializedLshModel } from '../lsh/model-serialization.js';
 
 /** A model's description, as listed by `lshModels`. */
 export interface ModelRecord {

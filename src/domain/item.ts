@@ -1,4 +1,4 @@
-import type { Modality } from './modality.js';
+import type { Modality } from './modalities.js';
 
 /** What the GraphQL `Item` type shows: the item without its vectors and tokens. */
 export interface ItemView {
