@@ -41,9 +41,7 @@ function directSimilar(esUrl: string, alias: string, data: Dataset, depth: numbe
     if (!source || !vector || !source.image_lsh)
       throw new Error(`item ${id} not found or not hashed`);
     const plan: SimilarPlan = {
-      clauses: [
-        { modality: 'IMAGE', like: { kind: 'tokens', tokens: source.image_lsh }, boost: 1 },
-      ],
+      clauses: [{ modality: 'IMAGE', tokens: source.image_lsh, boost: 1 }],
       textFilter: null,
       excludeIds: [id],
       candidates: Math.max(10, depth),

@@ -1,11 +1,12 @@
 import type { Modality } from '../domain/modalities.js';
 
-/** What the token clause is "like": a stored item's own tokens, or tokens hashed from a vector. */
-export type LikeSource = { kind: 'item'; id: string } | { kind: 'tokens'; tokens: string[] };
-
+/**
+ * One modality's token match: items sharing tokens with `tokens` (a stored item's own tokens, or
+ * tokens hashed from a vector; always sent, so the backend never loads the item again).
+ */
 export interface TokenClause {
   modality: Modality;
-  like: LikeSource;
+  tokens: string[];
   boost: number;
 }
 

@@ -190,7 +190,7 @@ export class SimilarService {
       }
       // The tokens are at hand: Elasticsearch need not load the item again (`like` by id).
       const like = await this.queryTokens(modality, vector, tokens, version);
-      clauses.push({ modality, like: { kind: 'tokens', tokens: like }, boost: weight });
+      clauses.push({ modality, tokens: like, boost: weight });
       queries.push({ modality, vector, weight });
       modelVersions.push({ modality, version });
       tokensPerClause = Math.max(tokensPerClause, like.length);
@@ -252,9 +252,7 @@ export class SimilarService {
       this.options.probes > 1
         ? active.hasher.probeTokens(request.vector, this.options.probes)
         : active.hasher.hashOne(request.vector);
-    const clauses: TokenClause[] = [
-      { modality: request.modality, like: { kind: 'tokens', tokens }, boost: 1 },
-    ];
+    const clauses: TokenClause[] = [{ modality: request.modality, tokens, boost: 1 }];
     const queries: RankQuery[] = [
       { modality: request.modality, vector: request.vector, weight: 1 },
     ];

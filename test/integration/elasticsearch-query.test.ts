@@ -78,9 +78,10 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
     let found = 0;
     let hits = 0;
     const queries = items.slice(0, 120);
-    for (const item of queries) {
+    const stored = await backend.getItems(queries.map((q) => q.id));
+    for (const [i, item] of queries.entries()) {
       const plan: SimilarPlan = {
-        clauses: [{ modality: 'IMAGE', like: { kind: 'item', id: item.id }, boost: 1 }],
+        clauses: [{ modality: 'IMAGE', tokens: stored[i]!.tokens.IMAGE!, boost: 1 }],
         textFilter: null,
         excludeIds: [item.id],
         candidates: 10,
@@ -150,7 +151,7 @@ describe('more_like_this settings on hand-made LSH tokens', () => {
 
   const like = async (tokensOfQuery: string[], mlt: Partial<MoreLikeThisSettings>) => {
     const candidates = await backend.executeSimilar({
-      clauses: [{ modality: 'IMAGE', like: { kind: 'tokens', tokens: tokensOfQuery }, boost: 1 }],
+      clauses: [{ modality: 'IMAGE', tokens: tokensOfQuery, boost: 1 }],
       textFilter: null,
       excludeIds: [],
       candidates: 50,

@@ -68,11 +68,7 @@ const MLT: MoreLikeThisSettings = {
 };
 
 function tokensClause(tokens: string[], modality: Modality = 'IMAGE', boost = 1): TokenClause {
-  return { modality, like: { kind: 'tokens', tokens }, boost };
-}
-
-function itemClause(id: string, modality: Modality = 'IMAGE', boost = 1): TokenClause {
-  return { modality, like: { kind: 'item', id }, boost };
+  return { modality, tokens, boost };
 }
 
 function plan(clauses: TokenClause[], extra: Partial<SimilarPlan> = {}): SimilarPlan {
@@ -239,15 +235,15 @@ describe('EmbeddedBackend', () => {
       expect(await ids(plan([tokensClause(['0-1'])]))).toEqual(['a', 'z']);
     });
 
-    it('with like = an item, uses its stored tokens and never returns the item itself', async () => {
+    it("with an item's own tokens and its id excluded, never returns the item itself", async () => {
       await backend.putItems([
         item('q', { image: ['0-1', '1-1', '2-1'] }),
         item('close', { image: ['0-1', '1-1', '2-9'] }),
         item('far', { image: ['0-1', '1-8', '2-9'] }),
         item('other', { image: ['0-7', '1-7', '2-7'] }),
       ]);
-      expect(await ids(plan([itemClause('q')]))).toEqual(['close', 'far']);
-      expect(await ids(plan([itemClause('no-such-item')]))).toEqual([]);
+      const own = plan([tokensClause(['0-1', '1-1', '2-1'])], { excludeIds: ['q'] });
+      expect(await ids(own)).toEqual(['close', 'far']);
     });
 
     it('respects excludeIds and returns at most `candidates` hits with the asked vectors', async () => {
@@ -371,7 +367,12 @@ describe('EmbeddedBackend', () => {
       });
 
       const similarTo = (mlt: Partial<MoreLikeThisSettings>) =>
-        ids(plan([itemClause('q')], { mlt: { ...MLT, ...mlt } }));
+        ids(
+          plan([tokensClause(['common', 'rare-1', 'rare-2', 'rare-3'])], {
+            excludeIds: ['q'],
+            mlt: { ...MLT, ...mlt },
+          }),
+        );
 
       it('maxDocFreq drops tokens most items share', async () => {
         expect(await similarTo({})).toHaveLength(5);
@@ -591,9 +592,11 @@ describe('EmbeddedBackend', () => {
           expect(await second.models.create(model('IMAGE', 1))).toBe(false);
           // The reloaded index searches like the original.
           expect(
-            (await second.executeSimilar(plan([itemClause('a')], { textFilter: 'PEAR' }))).map(
-              (c) => c.item.id,
-            ),
+            (
+              await second.executeSimilar(
+                plan([tokensClause(['3-14', '1-1'])], { excludeIds: ['a'], textFilter: 'PEAR' }),
+              )
+            ).map((c) => c.item.id),
           ).toEqual(['b']);
         } finally {
           await second.close();

@@ -7,8 +7,8 @@ import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-p
 
 const basePlan: SimilarPlan = {
   clauses: [
-    { modality: 'IMAGE', like: { kind: 'item', id: 'a1' }, boost: 1 },
-    { modality: 'TEXT', like: { kind: 'item', id: 'a1' }, boost: 0.5 },
+    { modality: 'IMAGE', tokens: ['0-1', '1-2'], boost: 1 },
+    { modality: 'TEXT', tokens: ['0-3'], boost: 0.5 },
   ],
   textFilter: 'red shoes',
   excludeIds: ['a1'],
@@ -26,7 +26,7 @@ describe('compileSimilarQuery', () => {
         {
           more_like_this: {
             fields: ['image_lsh'],
-            like: [{ _index: 'lshql-items', _id: 'a1' }],
+            like: [{ _index: 'lshql-items', doc: { image_lsh: ['0-1', '1-2'] } }],
             min_term_freq: 1,
             min_doc_freq: 1,
             max_query_terms: 16,
@@ -37,7 +37,7 @@ describe('compileSimilarQuery', () => {
         {
           more_like_this: {
             fields: ['text_lsh'],
-            like: [{ _index: 'lshql-items', _id: 'a1' }],
+            like: [{ _index: 'lshql-items', doc: { text_lsh: ['0-3'] } }],
             min_term_freq: 1,
             min_doc_freq: 1,
             max_query_terms: 16,
@@ -70,9 +70,7 @@ describe('compileSimilarQuery', () => {
     const body = compileSimilarQuery(
       {
         ...basePlan,
-        clauses: [
-          { modality: 'IMAGE', like: { kind: 'tokens', tokens: ['0-3', '1-14'] }, boost: 1 },
-        ],
+        clauses: [{ modality: 'IMAGE', tokens: ['0-3', '1-14'], boost: 1 }],
         textFilter: null,
         excludeIds: [],
         vectorsFor: ['IMAGE'],

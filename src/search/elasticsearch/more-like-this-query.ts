@@ -22,10 +22,9 @@ const HIT_FIELDS = [
   'text_model_version',
 ];
 
+/** An artificial document: the tokens stay an array, so each is one keyword term. */
 function likeOf(clause: TokenClause, index: string): unknown[] {
-  if (clause.like.kind === 'item') return [{ _index: index, _id: clause.like.id }];
-  // An artificial document: the tokens stay an array, so each is one keyword term.
-  return [{ _index: index, doc: { [lshField(clause.modality)]: clause.like.tokens } }];
+  return [{ _index: index, doc: { [lshField(clause.modality)]: clause.tokens } }];
 }
 
 /** The token match: one `more_like_this` per clause, OR-ed (none for a filter-only plan). */

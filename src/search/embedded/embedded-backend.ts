@@ -181,8 +181,6 @@ function createIndex(): MiniSearch<IndexedDocument> {
 /** The query terms of one `more_like_this` clause, chosen the way Lucene's MoreLikeThis does. */
 interface SelectedTerms {
   terms: string[];
-  /** The `like` item: more_like_this never returns the item it is asked about. */
-  likeId: string | null;
 }
 
 /** The persisted file: a header line, then one item per line (JSON Lines). */
@@ -380,7 +378,7 @@ export class EmbeddedBackend implements SearchBackend {
       }
     }
     for (const clause of plan.clauses) {
-      const { terms, likeId } = this.selectTerms(clause, plan.mlt);
+      const { terms } = this.selectTerms(clause, plan.mlt);
       if (terms.length === 0) continue;
       const required = minimumShouldMatchCount(terms.length, plan.mlt.minimumShouldMatch);
       if (required > terms.length) continue;
@@ -400,7 +398,6 @@ export class EmbeddedBackend implements SearchBackend {
           const id = result.id as string;
           return (
             result.queryTerms.length >= required &&
-            id !== likeId &&
             !excluded.has(id) &&
             (allowed === null || allowed.has(id))
           );
@@ -474,11 +471,7 @@ export class EmbeddedBackend implements SearchBackend {
    * `maxQueryTerms` best by tf × idf (ClassicSimilarity idf, ties in source order).
    */
   private selectTerms(clause: TokenClause, mlt: MoreLikeThisSettings): SelectedTerms {
-    const likeId = clause.like.kind === 'item' ? clause.like.id : null;
-    const source =
-      clause.like.kind === 'item'
-        ? (this.items.get(clause.like.id)?.tokens[clause.modality] ?? [])
-        : clause.like.tokens;
+    const source = clause.tokens;
     const termFreq = new Map<string, number>();
     for (const token of source) {
       if (token !== '') termFreq.set(token, (termFreq.get(token) ?? 0) + 1);
@@ -494,7 +487,7 @@ export class EmbeddedBackend implements SearchBackend {
       scored.push({ term, score: tf * (Math.log((numDocs + 1) / (df + 1)) + 1) });
     }
     scored.sort((a, b) => b.score - a.score);
-    return { terms: scored.slice(0, Math.max(0, mlt.maxQueryTerms)).map((s) => s.term), likeId };
+    return { terms: scored.slice(0, Math.max(0, mlt.maxQueryTerms)).map((s) => s.term) };
   }
 
   /** Stores (or replaces) an item that nothing else references, and indexes it. */
