@@ -19,8 +19,11 @@ export interface Generation {
   versions: Partial<Record<Modality, number>>;
 }
 
-/** Hashes a batch of vectors of one modality with the model being activated. */
-export type HashBatch = (vectors: readonly (readonly number[])[]) => string[][];
+/**
+ * Hashes a batch of vectors of one modality with the model being activated. Asynchronous: the
+ * work runs off the serving event loop.
+ */
+export type HashBatch = (vectors: readonly (readonly number[])[]) => Promise<string[][]>;
 
 /** The generations of the items: which one is current, and switching to a re-hashed one. */
 export interface GenerationStore {

@@ -170,7 +170,7 @@ export class ModelTrainingService {
     const rehashed = await this.backend.activateModel(
       modality,
       version,
-      (vectors) => hashVectors(active, vectors),
+      async (vectors) => hashVectors(active, vectors),
       (done) => onProgress?.({ phase: 'rehashing', done }),
     );
     this.registry.invalidate();

@@ -432,7 +432,7 @@ describe('EmbeddedBackend', () => {
       return batches;
     };
     // A stand-in for a model: one token naming the vector's first value.
-    const hashByFirstValue = (vectors: readonly (readonly number[])[]) =>
+    const hashByFirstValue = async (vectors: readonly (readonly number[])[]) =>
       vectors.map((v) => [`0-${v[0]}`]);
 
     beforeEach(async () => {
@@ -563,7 +563,7 @@ describe('EmbeddedBackend', () => {
         await first.deleteItems(['gone']);
         await first.models.create(model('IMAGE', 1));
         // Version 1 hashes b's vector [1, 0] to ['3-14', '2-3'] (and a's to its own tokens).
-        await first.activateModel('IMAGE', 1, (vectors) =>
+        await first.activateModel('IMAGE', 1, async (vectors) =>
           vectors.map((v) => (v[0] === 1 ? ['3-14', '2-3'] : ['3-14', '1-1'])),
         );
         await first.close();

@@ -493,7 +493,7 @@ export class ElasticsearchBackend implements SearchBackend {
     const key = modalityKey(modality);
     for await (const rows of source) {
       const toHash = rows.filter((row) => row.doc.vectors?.[key]);
-      const tokens = hash(toHash.map((row) => decodeVector(row.doc.vectors![key]!)));
+      const tokens = await hash(toHash.map((row) => decodeVector(row.doc.vectors![key]!)));
       toHash.forEach((row, i) => {
         row.doc[lshField(modality)] = tokens[i]!;
         row.doc[`${key}_model_version`] = version;

@@ -292,18 +292,24 @@ export class EmbeddedBackend implements SearchBackend {
         const vector = item?.vectors[modality];
         return item && vector ? [{ id, vector, seqNo: this.seqNos.get(id) ?? 0 }] : [];
       });
-      const tokens = hash(chunk.map((row) => row.vector));
+      const tokens = await hash(chunk.map((row) => row.vector));
       chunk.forEach((row, i) => computed.set(row.id, { seqNo: row.seqNo, tokens: tokens[i]! }));
       onProgress?.(computed.size);
-      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Items written while hashing are hashed again, until a pass finds none changed.
+    for (;;) {
+      const stale = [...this.items.values()].flatMap((item) => {
+        const seqNo = this.seqNos.get(item.id) ?? 0;
+        const vector = item.vectors[modality];
+        return vector && computed.get(item.id)?.seqNo !== seqNo
+          ? [{ id: item.id, vector, seqNo }]
+          : [];
+      });
+      if (stale.length === 0) break;
+      const tokens = await hash(stale.map((row) => row.vector));
+      stale.forEach((row, i) => computed.set(row.id, { seqNo: row.seqNo, tokens: tokens[i]! }));
     }
     // The switch: no await from here to the end.
-    const stale = [...this.items.values()].filter(
-      (item) =>
-        item.vectors[modality] && computed.get(item.id)?.seqNo !== (this.seqNos.get(item.id) ?? 0),
-    );
-    const restale = hash(stale.map((item) => item.vectors[modality]!));
-    stale.forEach((item, i) => computed.set(item.id, { seqNo: -1, tokens: restale[i]! }));
     let rehashed = 0;
     for (const item of [...this.items.values()]) {
       const next = computed.get(item.id);
