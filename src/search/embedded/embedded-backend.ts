@@ -295,6 +295,8 @@ export class EmbeddedBackend implements SearchBackend {
       const tokens = await hash(chunk.map((row) => row.vector));
       chunk.forEach((row, i) => computed.set(row.id, { seqNo: row.seqNo, tokens: tokens[i]! }));
       onProgress?.(computed.size);
+      // Let queries and writes in between chunks, even when hashing answers at once.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     // Items written while hashing are hashed again, until a pass finds none changed.
     for (;;) {
