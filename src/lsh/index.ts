@@ -19,7 +19,8 @@ export {
   randomHadamardRotation,
   type HadamardRotation,
 } from './rotation.js';
-export { trainLshModel, validateLshParams, kmeansPlusPlus } from './train.js';
+export { trainLshModel, kmeansPlusPlus } from './train.js';
+export { validateLshParams } from './model-validation.js';
 export { LshHasher } from './hash.js';
 export {
   MODEL_FORMAT,
