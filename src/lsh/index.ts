@@ -21,7 +21,7 @@ export {
 } from './rotation.js';
 export { trainLshModel, kmeansPlusPlus } from './train.js';
 export { validateLshParams } from './model-validation.js';
-export { LshHasher } from './hash.js';
+export { LshHasher } from './hasher.js';
 export {
   MODEL_FORMAT,
   serializeModel,
