@@ -1,4 +1,4 @@
-import { LshHasher } from '../../src/lsh/hash.js';
+import { LshHasher } from '../../src/lsh/hasher.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import { unitVector } from '../../src/lsh/vector-math.js';
 import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';

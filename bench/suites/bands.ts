@@ -1,4 +1,4 @@
-import { LshHasher } from '../../src/lsh/hash.js';
+import { LshHasher } from '../../src/lsh/hasher.js';
 import { vectorValues, type Dataset, type GroundTruth } from '../data/dataset.js';
 import { normalizedRows } from '../data/ground-truth.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, section, type BenchContext } from '../lib/context.js';

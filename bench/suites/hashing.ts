@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { LshHasher } from '../../src/lsh/hash.js';
+import { LshHasher } from '../../src/lsh/hasher.js';
 import { vectorFile } from '../data/data-cache.js';
 import type { Dataset } from '../data/dataset.js';
 import { CHOSEN, RECIPE, section, type BenchContext } from '../lib/context.js';

@@ -1,4 +1,4 @@
-import { LshHasher } from '../../src/lsh/hash.js';
+import { LshHasher } from '../../src/lsh/hasher.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';
 import { CHOSEN, CHOSEN_RERANK_DEPTH, RECIPE, section, type BenchContext } from '../lib/context.js';

@@ -1,11 +1,9 @@
 import type { LshModel, Metric } from './lsh-model.js';
+import { validateLshParams, validateModel } from './model-validation.js';
 import { nextPowerOfTwo, type HadamardRotation } from './rotation.js';
-import { validateLshParams } from './train.js';
 
 /** The format serializeModel writes and deserializeModel reads. */
 export const MODEL_FORMAT = 2;
-/** Upper bound on the rounds of a serialized rotation (a trained model has HADAMARD_ROUNDS). */
-const MAX_ROTATION_ROUNDS = 16;
 
 /**
  * JSON-safe form of an LshModel. Float32Arrays are base64 of their little-endian bytes.
@@ -62,7 +60,10 @@ class ModelFormatError extends Error {
   }
 }
 
-/** Parses and validates a serialized model; throws an Error naming the first problem found. */
+/**
+ * Parses and validates a serialized model; throws an Error naming the first problem found. Reads
+ * the JSON's shape here (types, encodings); whether the parts fit together is validateModel's.
+ */
 export function deserializeModel(obj: unknown): LshModel {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new ModelFormatError('expected an object');
@@ -79,9 +80,8 @@ export function deserializeModel(obj: unknown): LshModel {
       `unsupported format ${JSON.stringify(o.format)} (expected ${MODEL_FORMAT})`,
     );
   }
-  let params;
-  try {
-    params = validateLshParams({
+  const params = asFormatError(() =>
+    validateLshParams({
       dim: o.dim as number,
       subspaces: o.subspaces as number,
       clusters: o.clusters as number,
@@ -89,73 +89,49 @@ export function deserializeModel(obj: unknown): LshModel {
       rotate: o.rotate as boolean,
       seed: o.seed as number,
       maxIterations: o.maxIterations as number,
-    });
-  } catch (e) {
-    throw new ModelFormatError((e as Error).message);
-  }
+    }),
+  );
   if (o.maxIterations === undefined) throw new ModelFormatError('maxIterations is missing');
-  const { dim, subspaces, clusters, rotate } = params;
-  const rotatedDim = rotate ? nextPowerOfTwo(dim) : dim;
-  if (o.rotatedDim !== rotatedDim) {
-    throw new ModelFormatError(
-      `rotatedDim must be ${rotatedDim} for dim ${dim} with rotate=${rotate}, ` +
-        `got ${JSON.stringify(o.rotatedDim)}`,
-    );
-  }
-  const trainedOn = o.trainedOn;
-  if (typeof trainedOn !== 'number' || !Number.isInteger(trainedOn) || trainedOn < clusters) {
-    throw new ModelFormatError(
-      `trainedOn must be an integer ≥ clusters (${clusters}), got ${JSON.stringify(trainedOn)}`,
-    );
-  }
+  const model: LshModel = {
+    ...params,
+    rotatedDim: o.rotatedDim as number,
+    bounds: parseBounds(o.bounds, params.subspaces),
+    // A rotation of dim-d vectors always has nextPowerOfTwo(dim) signs per round.
+    rotation: o.rotation === null ? null : parseRotation(o.rotation, nextPowerOfTwo(params.dim)),
+    centroids: parseCentroids(o.centroids, params.subspaces),
+    trainedOn: o.trainedOn as number,
+  };
+  asFormatError(() => validateModel(model));
+  return model;
+}
 
-  const rawBounds = o.bounds;
-  if (!Array.isArray(rawBounds) || rawBounds.length !== subspaces + 1) {
+/** Runs `check`, reporting its RangeError as a ModelFormatError. */
+function asFormatError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof RangeError) throw new ModelFormatError(e.message);
+    throw e;
+  }
+}
+
+function parseBounds(value: unknown, subspaces: number): Int32Array {
+  if (!Array.isArray(value)) {
     throw new ModelFormatError(`bounds must be an array of ${subspaces + 1} integers`);
   }
-  const bounds = new Int32Array(subspaces + 1);
-  for (let g = 0; g <= subspaces; g++) {
-    const b: unknown = rawBounds[g];
+  return Int32Array.from(value, (b: unknown, g) => {
     if (typeof b !== 'number' || !Number.isInteger(b)) {
       throw new ModelFormatError(`bounds[${g}] is not an integer`);
     }
-    bounds[g] = b;
-  }
-  if (bounds[0] !== 0 || bounds[subspaces] !== rotatedDim) {
-    throw new ModelFormatError(`bounds must start at 0 and end at rotatedDim (${rotatedDim})`);
-  }
-  for (let g = 0; g < subspaces; g++) {
-    if (!(bounds[g + 1]! > bounds[g]!)) {
-      throw new ModelFormatError(`bounds must be strictly increasing (at index ${g})`);
-    }
-  }
-
-  let rotation: HadamardRotation | null = null;
-  if (rotate) {
-    rotation = parseRotation(o.rotation, rotatedDim);
-  } else if (o.rotation !== null) {
-    throw new ModelFormatError('rotation must be null when rotate is false');
-  }
-
-  const rawCentroids = o.centroids;
-  if (!Array.isArray(rawCentroids) || rawCentroids.length !== subspaces) {
-    throw new ModelFormatError(`centroids must be an array of ${subspaces} base64 strings`);
-  }
-  const centroids = rawCentroids.map((c: unknown, g) =>
-    base64ToFloat32(c, clusters * (bounds[g + 1]! - bounds[g]!), `centroids[${g}]`),
-  );
-
-  return { ...params, rotatedDim, bounds, rotation, centroids, trainedOn };
+    return b;
+  });
 }
 
 function parseRotation(value: unknown, size: number): HadamardRotation {
   const signs = (value as { signs?: unknown } | null)?.signs;
   if (typeof value !== 'object' || !Array.isArray(signs)) {
-    throw new ModelFormatError('rotation must be an object {signs: string[]} when rotate is true');
-  }
-  if (signs.length < 1 || signs.length > MAX_ROTATION_ROUNDS) {
     throw new ModelFormatError(
-      `rotation.signs must hold 1 to ${MAX_ROTATION_ROUNDS} rounds, got ${signs.length}`,
+      'rotation must be an object {signs: string[]} when rotate is true (null when it is false)',
     );
   }
   return {
@@ -173,6 +149,13 @@ function parseRotation(value: unknown, size: number): HadamardRotation {
   };
 }
 
+function parseCentroids(value: unknown, subspaces: number): Float32Array[] {
+  if (!Array.isArray(value)) {
+    throw new ModelFormatError(`centroids must be an array of ${subspaces} base64 strings`);
+  }
+  return value.map((c: unknown, g) => base64ToFloat32(c, `centroids[${g}]`));
+}
+
 function signsToString(signs: Int8Array): string {
   let s = '';
   for (const v of signs) s += v < 0 ? '-' : '+';
@@ -188,24 +171,18 @@ function float32ToBase64(values: Float32Array): string {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-function base64ToFloat32(value: unknown, expected: number, name: string): Float32Array {
+function base64ToFloat32(value: unknown, name: string): Float32Array {
   if (typeof value !== 'string' || !BASE64.test(value)) {
     throw new ModelFormatError(`${name} must be a base64 string`);
   }
   const bytes = Buffer.from(value, 'base64');
-  if (bytes.length !== expected * 4) {
+  if (bytes.length % 4 !== 0) {
     throw new ModelFormatError(
-      `${name} holds ${bytes.length} bytes, expected ${expected} float32 values (${expected * 4} bytes)`,
+      `${name} holds ${bytes.length} bytes, not a whole number of float32 values (4 bytes each)`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(expected);
-  for (let i = 0; i < expected; i++) {
-    const v = view.getFloat32(i * 4, true);
-    if (!Number.isFinite(v)) {
-      throw new ModelFormatError(`${name}[${i}] is not a finite number`);
-    }
-    out[i] = v;
-  }
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }

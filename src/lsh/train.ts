@@ -1,11 +1,6 @@
 import { kmeans } from 'ml-kmeans';
-import {
-  DEFAULT_MAX_ITERATIONS,
-  MAX_CLUSTERS,
-  type LshModel,
-  type LshModelParams,
-  type Metric,
-} from './lsh-model.js';
+import type { LshModel, LshModelParams, Metric } from './lsh-model.js';
+import { validateLshParams } from './model-validation.js';
 import {
   HadamardTransform,
   nextPowerOfTwo,
@@ -16,47 +11,11 @@ import { createRandom, deriveSeed } from './seeded-random.js';
 import { subspaceBounds } from './subspaces.js';
 import { inverseNorm, l2NormalizeInto } from './vector-math.js';
 
-const METRICS: readonly Metric[] = ['cosine', 'euclidean'];
 /** Convergence threshold on the squared movement of each centroid between Lloyd iterations. */
 const TOLERANCE = 1e-6;
 
 function isInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n);
-}
-
-/**
- * Checks the scalar parameters of a model (shared by training and deserialisation) and returns
- * them with defaults filled in. Throws a RangeError naming the parameter and the allowed range.
- */
-export function validateLshParams(params: LshModelParams): Required<LshModelParams> {
-  const { dim, subspaces, clusters, metric, rotate, seed } = params;
-  const maxIterations = params.maxIterations ?? DEFAULT_MAX_ITERATIONS;
-  if (!isInt(dim) || dim < 1) {
-    throw new RangeError(`dim must be a positive integer, got ${String(dim)}`);
-  }
-  if (!isInt(subspaces) || subspaces < 1 || subspaces > dim) {
-    throw new RangeError(
-      `subspaces must be an integer between 1 and dim (${dim}), got ${String(subspaces)}`,
-    );
-  }
-  if (!isInt(clusters) || clusters < 2 || clusters > MAX_CLUSTERS) {
-    throw new RangeError(
-      `clusters must be an integer between 2 and ${MAX_CLUSTERS}, got ${String(clusters)}`,
-    );
-  }
-  if (!METRICS.includes(metric)) {
-    throw new RangeError(`metric must be one of ${METRICS.join(', ')}, got ${String(metric)}`);
-  }
-  if (typeof rotate !== 'boolean') {
-    throw new RangeError(`rotate must be a boolean, got ${String(rotate)}`);
-  }
-  if (!isInt(seed) || !Number.isSafeInteger(seed)) {
-    throw new RangeError(`seed must be a safe integer, got ${String(seed)}`);
-  }
-  if (!isInt(maxIterations) || maxIterations < 1) {
-    throw new RangeError(`maxIterations must be a positive integer, got ${String(maxIterations)}`);
-  }
-  return { dim, subspaces, clusters, metric, rotate, seed, maxIterations };
 }
 
 /**

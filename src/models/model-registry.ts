@@ -1,7 +1,7 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { Generation, GenerationStore, ModelStore } from './ports.js';
 import { MODALITIES, type Modality } from '../domain/modalities.js';
-import { LshHasher } from '../lsh/hash.js';
+import { LshHasher } from '../lsh/hasher.js';
 import type { LshModel } from '../lsh/lsh-model.js';
 import { deserializeModel, serializeModel } from '../lsh/model-serialization.js';
 import type { ModelRecord, StoredModel } from './model-record.js';

@@ -1,4 +1,4 @@
-import { createRandom, gaussian } from '../../../src/lsh/index.js';
+import { createRandom, gaussian } from '../../../src/lsh/seeded-random.js';
 
 /** count × dim standard Gaussian vectors from a seeded PRNG. */
 export function randomVectors(count: number, dim: number, seed: number): Float32Array {

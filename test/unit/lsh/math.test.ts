@@ -2,19 +2,20 @@ import { describe, it, expect } from 'vitest';
 import {
   HADAMARD_ROUNDS,
   HadamardTransform,
-  cosineSimilarity,
-  createRandom,
-  dot,
   fwhtInPlace,
-  gaussian,
-  inverseNorm,
-  l2NormalizeInto,
   nextPowerOfTwo,
   randomHadamardRotation,
+} from '../../../src/lsh/rotation.js';
+import { createRandom, gaussian } from '../../../src/lsh/seeded-random.js';
+import {
+  cosineSimilarity,
+  dot,
+  inverseNorm,
   isZeroNorm,
+  l2NormalizeInto,
   squaredL2,
   unitVector,
-} from '../../../src/lsh/index.js';
+} from '../../../src/lsh/vector-math.js';
 import { hadamardMatrix, randomVectors, referenceRotate, row } from './helpers.js';
 
 describe('createRandom / gaussian', () => {

@@ -1,11 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import {
-  LshHasher,
-  deserializeModel,
-  serializeModel,
-  trainLshModel,
-  type LshModel,
-} from '../../../src/lsh/index.js';
+import { LshHasher } from '../../../src/lsh/hasher.js';
+import type { LshModel } from '../../../src/lsh/lsh-model.js';
+import { deserializeModel, serializeModel } from '../../../src/lsh/model-serialization.js';
+import { trainLshModel } from '../../../src/lsh/train.js';
 import { randomVectors, row } from './helpers.js';
 
 const vectors = randomVectors(150, 20, 2);

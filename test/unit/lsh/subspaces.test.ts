@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { subspaceBounds } from '../../../src/lsh/index.js';
+import { subspaceBounds } from '../../../src/lsh/subspaces.js';
 
 function sizes(bounds: Int32Array): number[] {
   const out: number[] = [];

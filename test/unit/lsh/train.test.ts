@@ -1,11 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import {
-  HADAMARD_ROUNDS,
-  LshHasher,
-  subspaceBounds,
-  trainLshModel,
-  type LshModelParams,
-} from '../../../src/lsh/index.js';
+import { LshHasher } from '../../../src/lsh/hasher.js';
+import type { LshModelParams } from '../../../src/lsh/lsh-model.js';
+import { HADAMARD_ROUNDS } from '../../../src/lsh/rotation.js';
+import { subspaceBounds } from '../../../src/lsh/subspaces.js';
+import { trainLshModel } from '../../../src/lsh/train.js';
 import { clusteredVectors, randomVectors, row } from './helpers.js';
 
 const params: LshModelParams = {

@@ -1,10 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  LshHasher,
-  trainLshModel,
-  type LshModel,
-  type LshModelParams,
-} from '../../../src/lsh/index.js';
+import { LshHasher } from '../../../src/lsh/hasher.js';
+import type { LshModel, LshModelParams } from '../../../src/lsh/lsh-model.js';
+import { trainLshModel } from '../../../src/lsh/train.js';
 import { randomVectors, referenceRotate, row } from './helpers.js';
 
 /**
