@@ -1,4 +1,4 @@
-import { compileSimilarQuery } from '../../src/search/elasticsearch/more-like-this-query.js';
+import { compileSimilarQuery } from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 import { decodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import type { Dataset, GroundTruth } from '../data/dataset.js';

@@ -23,3 +23,8 @@ export interface StoredModel {
   createdAt: string;
   model: SerializedLshModel;
 }
+
+/** The key of one model version, shared by the registry's cache and the backends' model stores. */
+export function modelKey(modality: Modality, version: number): string {
+  return `${modality}-${version}`;
+}

@@ -4,7 +4,7 @@ import { MODALITIES, type Modality } from '../domain/modalities.js';
 import { LshHasher } from '../lsh/hasher.js';
 import type { LshModel } from '../lsh/lsh-model.js';
 import { deserializeModel, serializeModel } from '../lsh/model-serialization.js';
-import type { ModelRecord, StoredModel } from './model-record.js';
+import { modelKey, type ModelRecord, type StoredModel } from './model-record.js';
 
 /** The model a modality hashes with now, ready to use. */
 export interface ActiveModel {
@@ -94,7 +94,7 @@ export class ModelRegistry {
 
   /** A stored version, deserialised once per process (versions never change). */
   async load(modality: Modality, version: number): Promise<ActiveModel> {
-    const key = `${modality}-${version}`;
+    const key = modelKey(modality, version);
     const known = this.loaded.get(key);
     if (known) return known;
     const stored = await this.store.get(modality, version);

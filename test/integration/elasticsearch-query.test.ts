@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { trainLshModel } from '../../src/lsh/train.js';
+import { serializeModel } from '../../src/lsh/model-serialization.js';
+import { modelKey, type StoredModel } from '../../src/models/model-record.js';
 import type { StoredItem } from '../../src/domain/item.js';
 import {
   DEFAULT_MLT_SETTINGS,
@@ -176,5 +179,63 @@ describe('more_like_this settings on hand-made LSH tokens', () => {
     expect(await like(query, {})).toContain('tail');
     const truncated = await like(query, { maxQueryTerms: 25 });
     expect(truncated.sort()).toEqual(['rare-0', 'rare-1', 'rare-2']);
+  });
+});
+
+// Model versions are documents of the models index, keyed like the registry's cache.
+describe('the Elasticsearch model store', () => {
+  let gateway: Gateway;
+  let backend: ElasticsearchBackend;
+  const vectors = Float32Array.from({ length: 40 * 4 }, (_, i) => Math.sin(i * 0.7));
+  const model = serializeModel(
+    trainLshModel(vectors, 40, {
+      dim: 4,
+      subspaces: 2,
+      clusters: 3,
+      metric: 'cosine',
+      rotate: false,
+      seed: 1,
+    }),
+  );
+  const stored = (version: number): StoredModel => ({
+    modality: 'TEXT',
+    version,
+    createdAt: '2025-01-02T03:04:05.000Z',
+    model,
+  });
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+    backend = gateway.backend as ElasticsearchBackend;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('stores a version under its model key, once', async () => {
+    expect(await backend.models.create(stored(1))).toBe(true);
+    expect(await backend.models.create(stored(1))).toBe(false);
+    const doc = await backend.client.get({ index: backend.modelsIndex, id: modelKey('TEXT', 1) });
+    expect(doc.found).toBe(true);
+    expect(await backend.models.get('TEXT', 1)).toEqual(stored(1));
+    expect(await backend.models.get('TEXT', 2)).toBeNull();
+    expect((await backend.models.list('TEXT')).map((m) => m.version)).toEqual([1]);
+  });
+
+  it('still reads versions an older release stored under `model-<key>`', async () => {
+    await backend.client.index({
+      index: backend.modelsIndex,
+      id: `model-${modelKey('TEXT', 5)}`,
+      refresh: true,
+      document: {
+        kind: 'model',
+        modality: 'TEXT',
+        version: 5,
+        created_at: stored(5).createdAt,
+        model,
+      },
+    });
+    expect(await backend.models.get('TEXT', 5)).toEqual(stored(5));
+    expect((await backend.models.list('TEXT')).map((m) => m.version)).toEqual([5, 1]);
   });
 });

@@ -1,17 +1,29 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { MODALITY_TABLE, type Modality } from '../../domain/modalities.js';
+
 /** The vectors as `dense_vector` fields, for exact ranking inside the search. */
-export const DENSE_VECTOR_FIELDS = ['image_vector', 'text_vector'] as const;
+export const DENSE_VECTOR_FIELDS = MODALITY_TABLE.map((row) => row.vectorField);
 
 /**
  * A `flat` index keeps the vectors for brute-force scoring with no HNSW graph to build (ingest
  * stays cheap): a `knn` query filtered to the token-match candidates ranks exactly those.
  */
-const FLAT_VECTOR = {
+const FLAT_VECTOR: estypes.MappingDenseVectorProperty = {
   type: 'dense_vector',
   element_type: 'float',
   index: true,
   similarity: 'cosine',
   index_options: { type: 'flat' },
-} as const;
+};
+
+/** Per modality (one table row): its token keyword, its model version, its flat vector. */
+const MODALITY_PROPERTIES: Record<string, estypes.MappingProperty> = Object.fromEntries(
+  MODALITY_TABLE.flatMap((row) => [
+    [row.tokenField, { type: 'keyword' }],
+    [row.versionField, { type: 'integer' }],
+    [row.vectorField, FLAT_VECTOR],
+  ]),
+);
 
 /**
  * The items index. LSH tokens are `keyword` arrays: every token ("3-14") is indexed whole, as one
@@ -29,22 +41,19 @@ export const ITEMS_MAPPING = {
     text: { type: 'text', analyzer: 'standard' },
     tags: { type: 'keyword' },
     modalities: { type: 'keyword' },
-    image_lsh: { type: 'keyword' },
-    text_lsh: { type: 'keyword' },
-    image_model_version: { type: 'integer' },
-    text_model_version: { type: 'integer' },
+    ...MODALITY_PROPERTIES,
     vectors: { type: 'object', enabled: false },
-    image_vector: FLAT_VECTOR,
-    text_vector: FLAT_VECTOR,
     revision: { type: 'long' },
   },
-} as const;
+} as const satisfies estypes.MappingTypeMapping;
 
 /**
  * The mapping of one generation of the items index. Its `_meta` records the model versions its
  * tokens come from: that is what "active" means, so activation and re-hashing switch together.
  */
-export function generationMapping(versions: Partial<Record<'IMAGE' | 'TEXT', number>>) {
+export function generationMapping(
+  versions: Partial<Record<Modality, number>>,
+): estypes.MappingTypeMapping {
   return {
     ...ITEMS_MAPPING,
     _source: { excludes: [...DENSE_VECTOR_FIELDS] },
@@ -52,6 +61,7 @@ export function generationMapping(versions: Partial<Record<'IMAGE' | 'TEXT', num
   };
 }
 
+/** The model store. `kind` is always 'model' (an older release also kept 'active' pointers). */
 export const MODELS_MAPPING = {
   dynamic: 'strict',
   properties: {
@@ -61,7 +71,7 @@ export const MODELS_MAPPING = {
     created_at: { type: 'date' },
     model: { type: 'object', enabled: false },
   },
-} as const;
+} as const satisfies estypes.MappingTypeMapping;
 
 export const INDEX_SETTINGS = {
   number_of_shards: 1,

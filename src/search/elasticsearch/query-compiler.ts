@@ -1,7 +1,13 @@
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
-import { denseVectorField, lshField, modalityKey } from '../../domain/modalities.js';
+import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
 import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
+import { encodedVectorPath } from './item-document.js';
+
+/*
+ * The query compiler: a SimilarPlan becomes the body of one `_search` request, a single `bool`
+ * query (token match, filters, and the exact ranking of the candidates when the plan ranks).
+ */
 
 /** The body of one `_search` request: a single `bool` query built from a plan. */
 export interface SimilarSearchBody {
@@ -12,14 +18,13 @@ export interface SimilarSearchBody {
 }
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
-const HIT_FIELDS = [
+const HIT_FIELDS: string[] = [
   'id',
   'title',
   'text',
   'tags',
   'modalities',
-  'image_model_version',
-  'text_model_version',
+  ...MODALITY_TABLE.map((row) => row.versionField),
 ];
 
 /** An artificial document: the tokens stay an array, so each is one keyword term. */
@@ -145,7 +150,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
     track_total_hits: false,
     query: { bool },
     _source: {
-      includes: [...HIT_FIELDS, ...plan.vectorsFor.map((m) => `vectors.${modalityKey(m)}`)],
+      includes: [...HIT_FIELDS, ...plan.vectorsFor.map(encodedVectorPath)],
     },
   };
 }

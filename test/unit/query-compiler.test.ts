@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compileSimilarQuery,
   exactScoreOf,
-} from '../../src/search/elasticsearch/more-like-this-query.js';
+} from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 
 const basePlan: SimilarPlan = {
@@ -64,6 +64,17 @@ describe('compileSimilarQuery', () => {
     expect(body._source.includes).toEqual(
       expect.arrayContaining(['id', 'title', 'vectors.image', 'vectors.text']),
     );
+  });
+
+  it('reads the model version of every modality with the hits, ranked or not', () => {
+    const versions = ['image_model_version', 'text_model_version'];
+    const unranked = compileSimilarQuery({ ...basePlan, vectorsFor: [] }, 'i');
+    expect(unranked._source.includes).toEqual(expect.arrayContaining(versions));
+    const ranked = compileSimilarQuery(
+      { ...basePlan, rank: { queries: [{ modality: 'TEXT', vector: [1], weight: 1 }], size: 5 } },
+      'i',
+    );
+    expect(ranked._source.includes).toEqual(expect.arrayContaining(versions));
   });
 
   it('passes hashed tokens as an artificial document, as an array of whole terms', () => {

@@ -1,0 +1,226 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { Modality } from '../../domain/modalities.js';
+import type { Generation, GenerationStore, HashBatch } from '../../models/ports.js';
+import { INDEX_SETTINGS, generationMapping } from './index-mapping.js';
+import {
+  encodedVectorOf,
+  setTokens,
+  withDenseVectors,
+  type ItemDocument,
+} from './item-document.js';
+import type { ResilientTransport } from './resilient-transport.js';
+import { CLOCK_SKEW_MS, type RevisionClock } from './revision-clock.js';
+import { scan, type ScanRow } from './scan.js';
+import { decodeVector } from './vector-encoding.js';
+
+/** Documents read per request when copying a generation. */
+const COPY_BATCH = 500;
+/** Ids read per request when comparing generations (no `_source`). */
+const ID_BATCH = 5000;
+
+/** The first generation's index name. */
+export function firstGenerationIndex(alias: string): string {
+  return `${alias}-000001`;
+}
+
+/** The next generation's index name: `<alias>-000001` → `<alias>-000002`. */
+export function nextGenerationIndex(alias: string, current: string): string {
+  const number = Number(/-(\d+)$/.exec(current)?.[1] ?? '0') + 1;
+  return `${alias}-${String(number).padStart(6, '0')}`;
+}
+
+/**
+ * The generations of the items index behind one alias. Each is an index whose mapping `_meta`
+ * records the model versions of its tokens; activating a model builds the next one and switches
+ * the alias to it atomically.
+ */
+export class Generations implements GenerationStore {
+  constructor(
+    private readonly transport: ResilientTransport,
+    private readonly revisions: RevisionClock,
+    private readonly alias: string,
+  ) {}
+
+  async generation(): Promise<Generation> {
+    const mappings = await this.transport.call('generation', (client) =>
+      client.indices.getMapping({ index: this.alias }),
+    );
+    const [index, mapping] = Object.entries(mappings)[0] ?? [];
+    if (!index || !mapping) throw new Error(`alias ${this.alias} names no index`);
+    const meta = mapping.mappings._meta as { model_versions?: Generation['versions'] } | undefined;
+    return { id: index, versions: { ...(meta?.model_versions ?? {}) } };
+  }
+
+  /**
+   * Builds the next generation with `modality` re-hashed by `version`, then swaps the alias to
+   * it in one atomic request. Writes that still reach the old generation are carried over after
+   * it is write-blocked (writers see STALE_GENERATION and write again to the new one).
+   */
+  async activateModel(
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+  ): Promise<number> {
+    const current = await this.generation();
+    await this.deleteGenerationsBefore(current.id);
+    const target = nextGenerationIndex(this.alias, current.id);
+    await this.transport.call('init', (client) =>
+      client.indices.create({
+        index: target,
+        settings: INDEX_SETTINGS,
+        mappings: generationMapping({ ...current.versions, [modality]: version }),
+      }),
+    );
+    // The catch-up pass may copy an item again: count each item once.
+    const rehashedIds = new Set<string>();
+    const copy = (query?: estypes.QueryDslQueryContainer) =>
+      this.copyGeneration(current.id, query, target, modality, version, hash, (ids) => {
+        for (const id of ids) rehashedIds.add(id);
+        onProgress?.(rehashedIds.size);
+      });
+    try {
+      // A write stamped before this moment may still be on its way (until its request times out,
+      // retries included) or come from an instance whose clock is a little behind: the catch-up
+      // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
+      const lookBack = (this.transport.longestRequestMs + CLOCK_SKEW_MS) * 1000;
+      const copyStart = this.revisions.next() - lookBack;
+      await this.refreshIndex(current.id);
+      await copy();
+      await this.refreshIndex(target);
+      const switchedAt = this.revisions.next();
+      await this.transport.call('alias', (client) =>
+        client.indices.updateAliases({
+          actions: [
+            { remove: { index: current.id, alias: this.alias } },
+            { add: { index: target, alias: this.alias, is_write_index: true } },
+          ],
+        }),
+      );
+      // From here on nothing lands in the old generation; then carry over what did meanwhile.
+      await this.transport.call('block', (client) =>
+        client.indices.addBlock({ index: current.id, block: 'write' }),
+      );
+      // Writes acknowledged before the block must be visible to the catch-up scan.
+      await this.refreshIndex(current.id);
+      await copy({ range: { revision: { gte: copyStart } } });
+      // Writes stamped (up to clock skew) before the switch went to the old generation only.
+      await this.removeDeletedSince(current.id, target, switchedAt - CLOCK_SKEW_MS * 1000);
+      await this.refreshIndex(target);
+    } catch (error) {
+      const client = this.transport.client;
+      const aliases = await client.indices.getAlias({ name: this.alias }).catch(() => ({}));
+      // Not switched yet: drop the half-built generation and keep serving the current one.
+      if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
+      throw error;
+    }
+    // The old generation stays, write-blocked: a late write to it fails and is sent again to the
+    // new one (deleted, its name would be auto-created by the next write and swallow it).
+    return rehashedIds.size;
+  }
+
+  private async refreshIndex(index: string): Promise<void> {
+    await this.transport.call('refresh', (client) => client.indices.refresh({ index }));
+  }
+
+  /**
+   * Copies the documents of `source` matching `query` into `target`, re-hashing `modality` with
+   * `hash`. Each copy keeps the source's revision as its external version, so it never
+   * overwrites a newer write.
+   */
+  private async copyGeneration(
+    source: string,
+    query: estypes.QueryDslQueryContainer | undefined,
+    target: string,
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onCopied: (rehashedIds: string[]) => void,
+  ): Promise<void> {
+    const batches = scan<ItemDocument>(this.transport, {
+      index: source,
+      batchSize: COPY_BATCH,
+      ...(query ? { query } : {}),
+    });
+    for await (const batch of batches) {
+      const rows = batch.filter((row): row is { id: string; source: ItemDocument } =>
+        Boolean(row.source),
+      );
+      if (rows.length === 0) continue;
+      const toHash = rows.flatMap((row) => {
+        const encoded = encodedVectorOf(row.source, modality);
+        return encoded ? [{ row, vector: decodeVector(encoded) }] : [];
+      });
+      const tokens = await hash(toHash.map(({ vector }) => vector));
+      toHash.forEach(({ row }, i) => setTokens(row.source, modality, tokens[i]!, version));
+      const operations = rows.flatMap((row) => {
+        const revision = row.source.revision ?? 0;
+        return [
+          {
+            index: {
+              _index: target,
+              _id: row.id,
+              version: revision,
+              version_type: 'external_gte' as const,
+            },
+          },
+          { ...withDenseVectors(row.source), revision },
+        ];
+      });
+      const response = await this.transport.call('bulk', (client) =>
+        client.bulk({ operations, refresh: false }),
+      );
+      const failed = response.items.filter((entry) => {
+        const error = Object.values(entry)[0]?.error;
+        return error && error.type !== 'version_conflict_engine_exception';
+      });
+      if (failed.length > 0) {
+        throw new Error(
+          `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
+        );
+      }
+      onCopied(toHash.map(({ row }) => row.id));
+    }
+  }
+
+  /** Drops the generations replaced before `current` (kept one activation long, blocked). */
+  private async deleteGenerationsBefore(current: string): Promise<void> {
+    const indexes = await this.transport.call('init', (client) =>
+      client.indices.get({ index: `${this.alias}-*` }, { ignore: [404] }),
+    );
+    const old = Object.keys(indexes).filter((index) => index < current);
+    if (old.length > 0) {
+      await this.transport.call('delete', (client) => client.indices.delete({ index: old }));
+    }
+  }
+
+  /**
+   * Deletes from `target` the items written before `before` that are no longer in the old
+   * generation: they were deleted there after the copy read them.
+   */
+  private async removeDeletedSince(old: string, target: string, before: number): Promise<void> {
+    const kept = new Set<string>();
+    for await (const rows of this.ids(old)) for (const row of rows) kept.add(row.id);
+    const gone: string[] = [];
+    for await (const rows of this.ids(target, { range: { revision: { lt: before } } })) {
+      for (const row of rows) if (!kept.has(row.id)) gone.push(row.id);
+    }
+    if (gone.length === 0) return;
+    await this.transport.call('bulk', (client) =>
+      client.bulk({ operations: gone.map((id) => ({ delete: { _index: target, _id: id } })) }),
+    );
+  }
+
+  /** The ids of an index's documents matching `query`. */
+  private ids(
+    index: string,
+    query?: estypes.QueryDslQueryContainer,
+  ): AsyncIterable<ScanRow<unknown>[]> {
+    return scan(this.transport, {
+      index,
+      batchSize: ID_BATCH,
+      source: false,
+      ...(query ? { query } : {}),
+    });
+  }
+}
