@@ -23,3 +23,7 @@ export interface StoredModel {
   createdAt: string;
   model: SerializedLshModel;
 }
+
+export function modelKey(modality: Modality, version: number): string {
+  return `${modality}-${version}`;
+}
