@@ -437,7 +437,6 @@ export class ElasticsearchBackend implements SearchBackend {
               item: toView(hit._source),
               vectors: plan.rank ? {} : vectorsOf(hit._source),
               modelVersions: modelVersionsOf(hit._source),
-              tokenScore: hit._score ?? 0,
               ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
             },
           ]
