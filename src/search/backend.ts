@@ -19,7 +19,6 @@ export interface Candidate {
   vectors: Partial<Record<Modality, number[]>>;
   /** Versions of the models the candidate's tokens came from. */
   modelVersions: Partial<Record<Modality, number>>;
-  tokenScore: number;
   /** Weighted mean cosine similarity to the plan's `rank` queries, when it has them. */
   exactScore?: number;
 }

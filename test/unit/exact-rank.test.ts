@@ -5,18 +5,17 @@ import { normalizedWeights } from '../../src/search/scoring.js';
 import type { RankQuery } from '../../src/search/query-plan.js';
 
 const view = (id: string) => ({ id, title: null, text: null, tags: [], modalities: [] });
-const candidate = (id: string, image?: number[], text?: number[], tokenScore = 1): Candidate => ({
+const candidate = (id: string, image?: number[], text?: number[]): Candidate => ({
   item: view(id),
   vectors: { ...(image ? { IMAGE: image } : {}), ...(text ? { TEXT: text } : {}) },
   modelVersions: {},
-  tokenScore,
 });
 const image = (vector: number[], weight = 1): RankQuery => ({ modality: 'IMAGE', vector, weight });
 
 describe('rankExactly', () => {
-  it('orders candidates by exact cosine similarity, not by token score', () => {
+  it('orders candidates by exact cosine similarity, not in their token-match order', () => {
     const ranked = rankExactly(
-      [candidate('far', [0, 1], undefined, 9), candidate('near', [1, 0.1], undefined, 1)],
+      [candidate('far', [0, 1]), candidate('near', [1, 0.1])],
       { queries: [image([1, 0])], size: 10 },
       100,
     );

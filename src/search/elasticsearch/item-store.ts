@@ -176,7 +176,6 @@ export class ItemStore {
               item: toView(hit._source),
               vectors: plan.rank ? {} : vectorsOf(hit._source),
               modelVersions: modelVersionsOf(hit._source),
-              tokenScore: hit._score ?? 0,
               ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
             },
           ]
