@@ -1,16 +1,6 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import { byModality } from '../domain/modalities.js';
 import type { Resolvers } from './generated/resolvers-types.js';
-import type { GraphqlContext } from './context.js';
-
-function requireAuthorized(context: GraphqlContext): void {
-  if (!context.authorized) {
-    throw new LshqlError(
-      ErrorCode.UNAUTHENTICATED,
-      'Mutations need the API key: send it as "Authorization: Bearer <key>" or "x-api-key".',
-    );
-  }
-}
 
 function checkIds(ids: readonly string[], max: number): void {
   if (ids.length > max) {
@@ -52,16 +42,10 @@ export const resolvers: Resolvers = {
       context.services.registry.list(modality ?? undefined),
   },
   Mutation: {
-    ingestItems: (_parent, { items }, context) => {
-      requireAuthorized(context);
-      return context.services.ingest.ingest(items);
-    },
-    trainModel: (_parent, args, context) => {
-      requireAuthorized(context);
-      return context.services.training.train(args);
-    },
+    // The API key is checked for every mutation by guardMutations (mutation-guard.ts).
+    ingestItems: (_parent, { items }, context) => context.services.ingest.ingest(items),
+    trainModel: (_parent, args, context) => context.services.training.train(args),
     deleteItems: async (_parent, { ids }, context) => {
-      requireAuthorized(context);
       const deleted = await context.services.ingest.delete(ids);
       for (const id of ids) context.itemLoader.clear(id);
       return deleted;
