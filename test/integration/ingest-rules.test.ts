@@ -9,6 +9,7 @@ import {
 import { loadCollection, smallCollection } from '../support/fixtures.js';
 import {
   INGEST,
+  SIMILAR,
   SIMILAR_TO_VECTOR,
   type IngestData,
   type SimilarData,
@@ -17,7 +18,7 @@ import {
 const ITEM = `query Item($id: ID!) { item(id: $id) { id title } }`;
 
 describe.each<BackendKind>(['elasticsearch', 'embedded'])(
-  'ingest rules on the %s backend: zero vectors, duplicate ids',
+  'ingest and scoring rules on the %s backend: zero vectors, duplicate ids, missing modalities',
   (kind) => {
     let gateway: Gateway;
     const collection = smallCollection();
@@ -82,6 +83,35 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])(
       });
       const stored = await gateway.gql<{ item: { title: string } | null }>(ITEM, { id: 'dup-1' });
       expect(stored.data?.item?.title).toBe('first occurrence');
+    });
+
+    it('scores an item lacking a queried modality with a cosine of 0 for it (half, here)', async () => {
+      const source = collection[200]!;
+      const vectors = { imageVector: source.imageVector, textVector: source.textVector };
+      const response = await ingest([
+        { id: 'query-both', title: 'query', ...vectors },
+        { id: 'twin-both', title: 'twin', ...vectors },
+        { id: 'twin-image-only', title: 'image only', imageVector: source.imageVector },
+      ]);
+      expect(response.data?.ingestItems.failed).toEqual([]);
+      const similar = await gateway.gql<SimilarData>(SIMILAR, {
+        id: 'query-both',
+        modalities: ['IMAGE', 'TEXT'],
+        first: 50,
+      });
+      expect(similar.errors).toBeUndefined();
+      const scores = new Map(similar.data!.similar.hits.map((h) => [h.item.id, h.score]));
+      // The same image (cosine 1) and no text vector: (1 + 0) / 2.
+      expect(scores.get('twin-both')).toBeCloseTo(1, 4);
+      expect(scores.get('twin-image-only')).toBeCloseTo(0.5, 4);
+      // By the image alone it is a perfect match.
+      const byImage = await gateway.gql<SimilarData>(SIMILAR, {
+        id: 'query-both',
+        modalities: ['IMAGE'],
+        first: 50,
+      });
+      const imageScores = new Map(byImage.data!.similar.hits.map((h) => [h.item.id, h.score]));
+      expect(imageScores.get('twin-image-only')).toBeCloseTo(1, 4);
     });
   },
 );
