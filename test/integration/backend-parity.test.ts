@@ -59,7 +59,8 @@ function expectSameRanking(label: string, fromEs: readonly Hit[], fromEmbedded: 
       .map((h) => h.id)
       .sort();
     const cutAtEnd = n === runs.length - 1 && run.length > 1;
-    if (!cutAtEnd) expect(other, `${label}: ids at ${start}..${start + run.length - 1}`).toEqual(ids);
+    if (!cutAtEnd)
+      expect(other, `${label}: ids at ${start}..${start + run.length - 1}`).toEqual(ids);
     start += run.length;
   });
 }
