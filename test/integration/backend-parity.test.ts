@@ -4,11 +4,14 @@ import { MODALITIES, type Modality } from '../../src/domain/modalities.js';
 import type { ItemInput } from '../../src/ingest/item-input.js';
 import { deserializeModel } from '../../src/lsh/model-serialization.js';
 import type { Candidate } from '../../src/search/backend.js';
+import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { compileSimilarQuery } from '../../src/search/elasticsearch/query-compiler.js';
 import type { SimilarPlan } from '../../src/search/query-plan.js';
-import type {
-  SimilarRequest,
-  SimilarResultModel,
-  SimilarToVectorRequest,
+import {
+  SimilarService,
+  type SimilarRequest,
+  type SimilarResultModel,
+  type SimilarToVectorRequest,
 } from '../../src/search/similar-service.js';
 import { startGateway, type Gateway } from '../support/gateway-harness.js';
 
@@ -67,6 +70,21 @@ function expectSameRanking(label: string, fromEs: readonly Hit[], fromEmbedded: 
 
 const hitsOf = (result: SimilarResultModel): Hit[] =>
   result.hits.map((h) => ({ id: h.item.id, score: h.score }));
+
+/** Runs of token-match scores equal up to Lucene's 32-bit float rounding. */
+function floatRuns(hits: readonly Hit[]): Hit[][] {
+  const runs: Hit[][] = [];
+  for (const hit of hits) {
+    const last = runs.at(-1);
+    const previous = last?.at(-1);
+    if (last && previous && Math.abs(previous.score - hit.score) <= 1e-5 * previous.score) {
+      last.push(hit);
+    } else {
+      runs.push([hit]);
+    }
+  }
+  return runs;
+}
 
 const candidateHits = (candidates: readonly Candidate[]): Hit[] =>
   candidates.map((c) => ({ id: c.item.id, score: c.exactScore ?? Number.NaN }));
@@ -282,6 +300,99 @@ describe('the embedded and Elasticsearch backends answer every plan kind the sam
       }
     }
   });
+
+  it('without exact ranking, returns the token matches in the same order', async () => {
+    // Activation copies every item into the new generation and then re-writes it with its new
+    // tokens, so the activated generation holds a (soft-)deleted copy of each item, and Lucene's
+    // BM25 statistics (document frequency, documents with the field) count deleted documents:
+    // there Elasticsearch's token-match scores differ from the embedded backend's (exact ranking
+    // is unaffected). Token-match order is compared on generations without deleted copies: both
+    // models imported before any item is written, every item hashed as it is ingested.
+    const [esFresh, embeddedFresh] = await Promise.all([
+      startGateway({ backend: 'elasticsearch' }),
+      startGateway({ backend: 'embedded' }),
+    ]);
+    try {
+      for (const gateway of [esFresh, embeddedFresh]) {
+        for (const modality of MODALITIES) {
+          const exported = await embedded.backend.models.get(modality, 1);
+          const imported = await gateway.services.registry.publish(
+            modality,
+            deserializeModel(exported!.model),
+          );
+          await gateway.services.training.activate(modality, imported.version);
+        }
+        for (let i = 0; i < items.length; i += 100) {
+          const outcome = await gateway.services.ingest.ingest(items.slice(i, i + 100));
+          expect(outcome.failed).toEqual([]);
+        }
+        await gateway.backend.refresh();
+      }
+      watch(esFresh);
+      const backend = esFresh.backend as ElasticsearchBackend;
+      const [indexStats] = await backend.client.cat.indices({
+        index: backend.itemsAlias,
+        format: 'json',
+      });
+      expect(indexStats?.['docs.deleted']).toBe('0');
+      // Rerank depth 0: the hits keep the backends' own token-match (BM25) order.
+      const unranked = (g: Gateway) =>
+        new SimilarService(g.backend, g.services.registry, {
+          maxFirst: g.config.LSHQL_MAX_FIRST,
+          rerankDepth: 0,
+          probes: 1,
+          maxTextFilterLength: 1000,
+          filterFallbackLimit: 1000,
+          mlt: {},
+        });
+      const [fromEsService, fromEmbeddedService] = [unranked(esFresh), unranked(embeddedFresh)];
+      for (const item of queries) {
+        for (const request of [
+          { id: item.id, modalities: ['IMAGE'] as Modality[], first: 20 },
+          { id: item.id, modalities: ['TEXT'] as Modality[], first: 20 },
+          { id: item.id, first: 20 },
+        ]) {
+          plans.get(esFresh)!.length = 0;
+          const a = await fromEsService.similar(request);
+          const b = await fromEmbeddedService.similar(request);
+          const label = JSON.stringify(request);
+          // Elasticsearch's token-match scores of the same plan: runs of scores equal up to its
+          // 32-bit float rounding may come in either order.
+          const [plan] = plans.get(esFresh)!;
+          const raw = await backend.client.search({
+            index: backend.itemsAlias,
+            ...compileSimilarQuery(plan!, backend.itemsAlias),
+            _source: false,
+          });
+          const tokenHits = raw.hits.hits.map((h) => ({ id: h._id!, score: h._score! }));
+          expect(
+            a.hits.map((h) => h.item.id),
+            label,
+          ).toEqual(tokenHits.map((h) => h.id));
+          let start = 0;
+          for (const run of floatRuns(tokenHits)) {
+            const ids = run.map((h) => h.id).sort();
+            const other = b.hits
+              .slice(start, start + run.length)
+              .map((h) => h.item.id)
+              .sort();
+            expect(other, `${label}: hits ${start}..${start + run.length - 1}`).toEqual(ids);
+            start += run.length;
+          }
+          expect(b.hits).toHaveLength(a.hits.length);
+          const cosines = new Map(b.hits.map((h) => [h.item.id, h.score]));
+          for (const hit of a.hits) {
+            expect(Math.abs(hit.score - cosines.get(hit.item.id)!), label).toBeLessThanOrEqual(
+              SCORE_TOLERANCE,
+            );
+          }
+        }
+      }
+    } finally {
+      await esFresh.close();
+      await embeddedFresh.close();
+    }
+  }, 120_000);
 
   it('runs filter-only plans alike, ranked and unranked', async () => {
     const word = items[10]!.title!.split(' ')[0]!;
