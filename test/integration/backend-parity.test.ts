@@ -301,7 +301,7 @@ describe('the embedded and Elasticsearch backends answer every plan kind the sam
     }
   });
 
-  it('without exact ranking, returns the token matches in the same order', async () => {
+  it('without exact ranking or with a document-frequency cap, returns the same token matches', async () => {
     // Activation copies every item into the new generation and then re-writes it with its new
     // tokens, so the activated generation holds a (soft-)deleted copy of each item, and Lucene's
     // BM25 statistics (document frequency, documents with the field) count deleted documents:
@@ -346,6 +346,25 @@ describe('the embedded and Elasticsearch backends answer every plan kind the sam
           mlt: {},
         });
       const [fromEsService, fromEmbeddedService] = [unranked(esFresh), unranked(embeddedFresh)];
+      // A document-frequency cap (LSHQL_MLT_MAX_DOC_FREQ) drops the same tokens on both, so the
+      // ranked answers agree too.
+      const capped = (g: Gateway) =>
+        new SimilarService(g.backend, g.services.registry, {
+          maxFirst: g.config.LSHQL_MAX_FIRST,
+          rerankDepth: 10_000,
+          probes: 1,
+          maxTextFilterLength: 1000,
+          filterFallbackLimit: 1000,
+          mlt: { maxDocFreq: 40 },
+        });
+      for (const item of queries) {
+        const request = { id: item.id, first: 30 };
+        const [a, b] = [
+          await capped(esFresh).similar(request),
+          await capped(embeddedFresh).similar(request),
+        ];
+        expectSameRanking(`max_doc_freq 40 ${item.id}`, hitsOf(a), hitsOf(b));
+      }
       for (const item of queries) {
         for (const request of [
           { id: item.id, modalities: ['IMAGE'] as Modality[], first: 20 },
