@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import type { Candidate } from '../../src/search/backend.js';
+import type { SimilarPlan } from '../../src/search/query-plan.js';
 import { startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
 import { loadCollection } from '../support/fixtures.js';
 import {
@@ -9,8 +10,16 @@ import {
   SIMILAR_TO_VECTOR,
   TRAIN,
   type IngestData,
+  type SimilarData,
   type TrainData,
 } from '../support/operations.js';
+
+const BY_VECTOR = `query ByVector($vector: [Float!]!) {
+  similarToVector(modality: IMAGE, vector: $vector, first: 10) {
+    hits { score item { id title text tags } }
+    modelVersions { modality version }
+  }
+}`;
 
 // Retraining while the gateway serves: queries keep working and never mix model versions, and
 // items ingested during the switch all land in the new generation.
@@ -26,6 +35,7 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])(
       subtopics: 4,
     });
     const answers: Candidate[][] = [];
+    const plans: SimilarPlan[] = [];
 
     beforeAll(async () => {
       gateway = await startGateway({ backend: kind, env: { LSHQL_MODEL_REFRESH_MS: '0' } });
@@ -33,6 +43,7 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])(
       // Watch every candidate list the backend returns (the real backend answers it).
       const execute = gateway.backend.executeSimilar.bind(gateway.backend);
       gateway.backend.executeSimilar = async (plan) => {
+        plans.push(structuredClone(plan));
         const candidates = await execute(plan);
         answers.push(candidates);
         return candidates;
@@ -113,6 +124,49 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])(
       expect(
         before.every((s) => s?.modelVersions.IMAGE === 2 && s.tokens.IMAGE?.length === 8),
       ).toBe(true);
+
+      // After the switch, answers come from version 2: the result says so, the query tokens are
+      // version 2's, and every candidate was hashed with it.
+      const v2 = await gateway.services.registry.load('IMAGE', 2);
+      const v1 = await gateway.services.registry.load('IMAGE', 1);
+      let differentTokens = 0;
+      for (const item of items.slice(0, 20)) {
+        plans.length = 0;
+        answers.length = 0;
+        const byId = await gateway.gql<SimilarData>(SIMILAR, {
+          id: item.id,
+          modalities: ['IMAGE'],
+          first: 10,
+        });
+        expect(byId.errors).toBeUndefined();
+        expect(byId.data!.similar.modelVersions).toEqual([{ modality: 'IMAGE', version: 2 }]);
+        expect(byId.data!.similar.hits).toHaveLength(10);
+        const [stored] = await gateway.backend.getItems([item.id]);
+        expect(plans[0]!.clauses[0]!.tokens).toEqual(stored!.tokens.IMAGE);
+        expect(plans[0]!.clauses[0]!.tokens).toEqual(v2.hasher.hashOne(item.imageVector));
+
+        const byVector = await gateway.gql<{ similarToVector: SimilarData['similar'] }>(BY_VECTOR, {
+          vector: item.imageVector,
+        });
+        expect(byVector.errors).toBeUndefined();
+        expect(byVector.data!.similarToVector.modelVersions).toEqual([
+          { modality: 'IMAGE', version: 2 },
+        ]);
+        expect(byVector.data!.similarToVector.hits[0]!.item.id).toBe(item.id);
+        expect(plans[1]!.clauses[0]!.tokens).toEqual(v2.hasher.hashOne(item.imageVector));
+        if (
+          JSON.stringify(v1.hasher.hashOne(item.imageVector)) !==
+          JSON.stringify(v2.hasher.hashOne(item.imageVector))
+        ) {
+          differentTokens++;
+        }
+        for (const candidates of answers) {
+          expect(candidates.length).toBeGreaterThan(0);
+          expect(candidates.every((c) => c.modelVersions.IMAGE === 2)).toBe(true);
+        }
+      }
+      // The versions hash differently, so the token checks above tell them apart.
+      expect(differentTokens).toBeGreaterThan(10);
     }, 180_000);
   },
 );
