@@ -53,14 +53,15 @@ export function selectTerms(
 /**
  * The score one matched term adds to a hit, as Lucene's BM25 gives it on a `keyword` field:
  * indexed without frequencies (tf is 1) nor norms (every item counts as length 1), so the weight
- * depends only on the term's document frequency and the field's statistics.
+ * depends only on the term's document frequency and the field's statistics. Elasticsearch's BM25
+ * (Lucene's `LegacyBM25Similarity`) keeps the `k1 + 1` factor in the numerator.
  */
 export function bm25TermWeight(df: number, stats: TokenFieldStats): number {
   if (df === 0 || stats.docCount === 0) return 0;
   const idf = Math.log(1 + (stats.docCount - df + 0.5) / (df + 0.5));
   const averageLength = stats.sumDocFreq / stats.docCount;
   const normInverse = 1 / (K1 * (1 - B + B / averageLength));
-  return idf - idf / (1 + normInverse);
+  return (K1 + 1) * (idf - idf / (1 + normInverse));
 }
 
 const SPEC = /^(-?\d+)(%?)$/;
