@@ -50,6 +50,8 @@ export const resolvers: Resolvers = {
     },
     lshModels: (_parent, { modality }, context) =>
       context.services.registry.list(modality ?? undefined),
+    trainingJob: (_parent, { id }, context) => context.services.jobs.get(id),
+    trainingJobs: (_parent, _args, context) => context.services.jobs.list(),
   },
   Mutation: {
     ingestItems: (_parent, { items }, context) => {
@@ -58,13 +60,25 @@ export const resolvers: Resolvers = {
     },
     trainModel: (_parent, args, context) => {
       requireAuthorized(context);
-      return context.services.training.train(args);
+      // A job like startTraining's, waited for: other instances see it and its lock holds.
+      return context.services.jobs.trainAndWait(args);
+    },
+    startTraining: (_parent, args, context) => {
+      requireAuthorized(context);
+      return context.services.jobs.start(args);
     },
     deleteItems: async (_parent, { ids }, context) => {
       requireAuthorized(context);
       const deleted = await context.services.ingest.delete(ids);
       for (const id of ids) context.itemLoader.clear(id);
       return deleted;
+    },
+  },
+  TrainingJob: {
+    model: async (job, _args, context) => {
+      if (job.version === null) return null;
+      const models = await context.services.registry.list(job.modality);
+      return models.find((model) => model.version === job.version) ?? null;
     },
   },
   Item: {

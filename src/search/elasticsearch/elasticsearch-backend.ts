@@ -14,6 +14,7 @@ import type { SimilarPlan } from '../query-plan.js';
 import { Generations, firstGenerationIndex } from './generations.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { ItemStore } from './item-store.js';
+import { ElasticsearchJobStore, JOBS_MAPPING } from './job-store.js';
 import { ElasticsearchModelStore } from './model-store.js';
 import { ResilientTransport } from './resilient-transport.js';
 import { RevisionClock } from './revision-clock.js';
@@ -43,6 +44,7 @@ export class ElasticsearchBackend implements SearchBackend {
   readonly itemsAlias: string;
   readonly modelsIndex: string;
   readonly models: ModelStore;
+  readonly jobs: ElasticsearchJobStore;
   private readonly transport: ResilientTransport;
   private readonly items: ItemStore;
   private readonly generations: Generations;
@@ -60,6 +62,7 @@ export class ElasticsearchBackend implements SearchBackend {
     });
     this.generations = new Generations(this.transport, revisions, this.itemsAlias);
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
+    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
   }
 
   async init(): Promise<void> {
@@ -73,8 +76,11 @@ export class ElasticsearchBackend implements SearchBackend {
       if (!(await client.indices.exists({ index: this.modelsIndex }))) {
         await this.createIgnoringRace(this.modelsIndex, { mappings: MODELS_MAPPING });
       }
+      if (!(await client.indices.exists({ index: this.jobs.index }))) {
+        await this.createIgnoringRace(this.jobs.index, { mappings: JOBS_MAPPING });
+      }
       await client.cluster.health({
-        index: [this.itemsAlias, this.modelsIndex],
+        index: [this.itemsAlias, this.modelsIndex, this.jobs.index],
         wait_for_status: 'yellow',
         timeout: '30s',
       });
