@@ -21,14 +21,14 @@ export interface Services {
 export function createServices(config: Config, backend: SearchBackend): Services {
   const registry = new ModelRegistry(backend, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
   const training = new ModelTrainingService(backend, registry, {
-      subspaces: config.LSHQL_SUBSPACES,
-      clusters: config.LSHQL_CLUSTERS,
-      sampleSize: 10_000,
-      maxSampleSize: 200_000,
-      metric: 'cosine',
-      rotate: config.LSHQL_ROTATE,
-      seed: config.LSHQL_SEED,
-      batchSize: 500,
+    subspaces: config.LSHQL_SUBSPACES,
+    clusters: config.LSHQL_CLUSTERS,
+    sampleSize: 10_000,
+    maxSampleSize: 200_000,
+    metric: 'cosine',
+    rotate: config.LSHQL_ROTATE,
+    seed: config.LSHQL_SEED,
+    batchSize: 500,
   });
   return {
     config,

@@ -91,7 +91,10 @@ export interface TrainingJobRecord {
 
 /** The result of asking for a modality's training lock. */
 export type LockOutcome =
-  | { acquired: true; /** The job whose stale lock was taken over, if any. */ tookOverFrom: string | null }
+  | {
+      acquired: true;
+      /** The job whose stale lock was taken over, if any. */ tookOverFrom: string | null;
+    }
   | { acquired: false; heldBy: string };
 
 /** Training jobs and the one-job-per-modality lock, shared by every gateway instance. */
@@ -114,9 +117,7 @@ export interface JobStore {
 
 /** Whether a job counts as dead: not final and no heartbeat for `staleMs`. */
 export function isStale(job: TrainingJobRecord, staleMs: number, now = Date.now()): boolean {
-  return (
-    !FINAL_TRAINING_STATES.includes(job.state) && now - Date.parse(job.heartbeatAt) > staleMs
-  );
+  return !FINAL_TRAINING_STATES.includes(job.state) && now - Date.parse(job.heartbeatAt) > staleMs;
 }
 
 /**
@@ -129,6 +130,7 @@ export function lockIsLive(
   staleMs: number,
   now = Date.now(),
 ): boolean {
-  if (holder) return !FINAL_TRAINING_STATES.includes(holder.state) && !isStale(holder, staleMs, now);
+  if (holder)
+    return !FINAL_TRAINING_STATES.includes(holder.state) && !isStale(holder, staleMs, now);
   return now - lockedAt <= staleMs;
 }

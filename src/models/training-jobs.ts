@@ -65,7 +65,12 @@ export function reconciled(
   now = Date.now(),
 ): TrainingJobRecord {
   if (!isStale(job, staleMs, now)) return job;
-  return { ...job, state: 'FAILED', error: STOPPED_REASON, finishedAt: new Date(now).toISOString() };
+  return {
+    ...job,
+    state: 'FAILED',
+    error: STOPPED_REASON,
+    finishedAt: new Date(now).toISOString(),
+  };
 }
 
 interface RunningJob {
@@ -195,6 +200,8 @@ export class TrainingJobs {
     };
     const heartbeat = setInterval(() => void save(), this.options.heartbeatMs ?? HEARTBEAT_MS);
     heartbeat.unref();
+    let outcome: { model: ModelRecord } | { error: unknown };
+    let final: TrainingJobRecord;
     try {
       const model = await this.training.train(request, (progress) => {
         job.record = applyProgress(job.record, progress);
@@ -204,28 +211,31 @@ export class TrainingJobs {
           void save();
         }
       });
-      job.record = {
-        ...job.record,
-        state: 'DONE',
-        progress: 1,
-        version: model.version,
-        finishedAt: new Date().toISOString(),
-      };
-      return model;
+      outcome = { model };
+      final = { ...job.record, state: 'DONE', progress: 1, version: model.version };
     } catch (error) {
-      job.record = {
+      outcome = { error };
+      final = {
         ...job.record,
         state: 'FAILED',
         error: error instanceof LshqlError ? error.message : failureMessage(error),
-        finishedAt: new Date().toISOString(),
       };
-      throw error;
-    } finally {
-      clearInterval(heartbeat);
-      await save();
-      this.running.delete(job.record.id);
-      await this.store.unlock(request.modality, job.record.id).catch(() => undefined);
     }
+    clearInterval(heartbeat);
+    await writing;
+    final = {
+      ...final,
+      finishedAt: new Date().toISOString(),
+      heartbeatAt: new Date().toISOString(),
+    };
+    // Stored, then unlocked, and only then reported final here: whoever sees the job ended can
+    // start the next one. (Should the write fail, the record goes stale and reads FAILED.)
+    await this.store.update(final).catch(() => undefined);
+    await this.store.unlock(request.modality, final.id).catch(() => undefined);
+    job.record = final;
+    this.running.delete(final.id);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.model;
   }
 
   private get staleMs(): number {

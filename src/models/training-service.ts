@@ -212,6 +212,7 @@ export class ModelTrainingService {
     total?: number,
   ): Promise<number> {
     const active = await this.registry.load(modality, version);
+    onProgress?.({ phase: 'rehashing', done: 0, ...(total === undefined ? {} : { total }) });
     const rehashed = await this.backend.activateModel(
       modality,
       version,

@@ -96,7 +96,12 @@ export class ElasticsearchJobStore implements JobStore {
     return response.hits.hits.flatMap((hit) => (hit._source ? [hit._source.job] : []));
   }
 
-  async tryLock(modality: Modality, jobId: string, staleMs: number): Promise<LockOutcome> {
+  async tryLock(
+    modality: Modality,
+    jobId: string,
+    staleMs: number,
+    attempts = 3,
+  ): Promise<LockOutcome> {
     const lock: LockDocument = { kind: 'lock', job_id: jobId, locked_at: Date.now() };
     try {
       await this.transport.call('jobs', (client) =>
@@ -112,8 +117,8 @@ export class ElasticsearchJobStore implements JobStore {
       if (!isStatus(error, 409)) throw error;
     }
     const held = await this.readLock(modality);
-    // Released between our create and our read: try once more from the start.
-    if (!held) return this.tryLock(modality, jobId, staleMs);
+    // Released between our create and our read: try again from the start.
+    if (!held) return this.retryLock(modality, jobId, staleMs, attempts);
     const holder = await this.get(held.source.job_id);
     if (lockIsLive(holder, held.source.locked_at, staleMs)) {
       return { acquired: false, heldBy: held.source.job_id };
@@ -133,9 +138,20 @@ export class ElasticsearchJobStore implements JobStore {
       return { acquired: true, tookOverFrom: held.source.job_id };
     } catch (error) {
       if (!isStatus(error, 409)) throw error;
-      const winner = await this.readLock(modality);
-      return { acquired: false, heldBy: winner?.source.job_id ?? 'another job' };
+      // Changed since we read it: released (try again) or taken by another job.
+      return this.retryLock(modality, jobId, staleMs, attempts);
     }
+  }
+
+  private async retryLock(
+    modality: Modality,
+    jobId: string,
+    staleMs: number,
+    attempts: number,
+  ): Promise<LockOutcome> {
+    if (attempts > 1) return this.tryLock(modality, jobId, staleMs, attempts - 1);
+    const winner = await this.readLock(modality);
+    return { acquired: false, heldBy: winner?.source.job_id ?? 'another job' };
   }
 
   async unlock(modality: Modality, jobId: string): Promise<void> {
