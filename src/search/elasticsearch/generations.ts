@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Modality } from '../../domain/modalities.js';
 import type { Generation, GenerationStore, HashBatch } from '../../models/ports.js';
-import { INDEX_SETTINGS, generationMapping } from './index-mapping.js';
+import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
 import {
   encodedVectorOf,
   setTokens,
@@ -39,6 +39,7 @@ export class Generations implements GenerationStore {
     private readonly transport: ResilientTransport,
     private readonly revisions: RevisionClock,
     private readonly alias: string,
+    private readonly layout: IndexLayout,
   ) {}
 
   async generation(): Promise<Generation> {
@@ -68,7 +69,7 @@ export class Generations implements GenerationStore {
     await this.transport.call('init', (client) =>
       client.indices.create({
         index: target,
-        settings: INDEX_SETTINGS,
+        settings: generationSettings(this.layout),
         mappings: generationMapping({ ...current.versions, [modality]: version }),
       }),
     );
