@@ -47,9 +47,13 @@ export type Item = {
 export type ItemInput = {
   id: Scalars['ID']['input'];
   imageVector?: InputMaybe<Array<Scalars['Float']['input']>>;
+  /** The image vector as base64 of little-endian float32 values (instead of imageVector). */
+  imageVectorBase64?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   text?: InputMaybe<Scalars['String']['input']>;
   textVector?: InputMaybe<Array<Scalars['Float']['input']>>;
+  /** The text vector as base64 of little-endian float32 values (instead of textVector). */
+  textVectorBase64?: InputMaybe<Scalars['String']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
