@@ -20,6 +20,8 @@ const ConfigSchema = z.object({
   LSHQL_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
   /** Replicas of every lshql index. */
   LSHQL_REPLICAS: z.coerce.number().int().min(0).max(32).default(0),
+  /** Replaced items generations kept (write-blocked) after a model activation. */
+  LSHQL_KEEP_GENERATIONS: z.coerce.number().int().min(0).max(100).default(0),
   LSHQL_INGEST_REFRESH: z.enum(['wait_for', 'true', 'false']).default('wait_for'),
   LSHQL_MAX_BATCH: z.coerce.number().int().positive().default(1000),
   LSHQL_MAX_FIRST: z.coerce.number().int().positive().default(100),

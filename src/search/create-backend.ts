@@ -16,6 +16,7 @@ export function createBackend(
       maxRetries: config.LSHQL_ES_MAX_RETRIES,
       shards: config.LSHQL_SHARDS,
       replicas: config.LSHQL_REPLICAS,
+      keepGenerations: config.LSHQL_KEEP_GENERATIONS,
       refresh:
         config.LSHQL_INGEST_REFRESH === 'wait_for'
           ? 'wait_for'

@@ -38,6 +38,8 @@ export interface ElasticsearchBackendOptions {
   shards?: number;
   /** Replicas of every index (default 0). */
   replicas?: number;
+  /** Replaced items generations kept after an activation (default 0: deleted). */
+  keepGenerations?: number;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
   refresh: boolean | 'wait_for';
   /** Called with every request's duration, for metrics. */
@@ -76,7 +78,13 @@ export class ElasticsearchBackend implements SearchBackend {
       alias: this.itemsAlias,
       refresh: options.refresh,
     });
-    this.generations = new Generations(this.transport, revisions, this.itemsAlias, this.layout);
+    this.generations = new Generations(
+      this.transport,
+      revisions,
+      this.itemsAlias,
+      this.layout,
+      options.keepGenerations ?? 0,
+    );
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
     this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
   }
