@@ -10,11 +10,16 @@ import {
 } from './item-document.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import { CLOCK_SKEW_MS, type RevisionClock } from './revision-clock.js';
-import { scan, type ScanRow } from './scan.js';
+import { scan, scanSlices, type ScanRow } from './scan.js';
+import { Semaphore } from './semaphore.js';
 import { decodeVector } from './vector-encoding.js';
 
 /** Documents read per request when copying a generation. */
 const COPY_BATCH = 500;
+/** Slices of the copy read side by side (each hashes and writes its own batches). */
+const COPY_SLICES = 2;
+/** Bulk writes of a copy in flight at most: more batches wait (back-pressure on the reads). */
+const COPY_BULKS_IN_FLIGHT = 2;
 /** Ids read per request when comparing generations (no `_source`). */
 const ID_BATCH = 5000;
 
@@ -156,16 +161,12 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onCopied: (rows: { id: string; revision: number; rehashed: boolean }[]) => void,
   ): Promise<void> {
-    const batches = scan<ItemDocument>(this.transport, {
-      index: source,
-      batchSize: COPY_BATCH,
-      ...(query ? { query } : {}),
-    });
-    for await (const batch of batches) {
+    const slots = new Semaphore(COPY_BULKS_IN_FLIGHT);
+    const copyBatch = async (batch: ScanRow<ItemDocument>[]) => {
       const rows = batch.filter((row): row is { id: string; source: ItemDocument } =>
         Boolean(row.source),
       );
-      if (rows.length === 0) continue;
+      if (rows.length === 0) return;
       const toHash = rows.flatMap((row) => {
         const encoded = encodedVectorOf(row.source, modality);
         return encoded ? [{ row, vector: decodeVector(encoded) }] : [];
@@ -186,8 +187,8 @@ export class Generations implements GenerationStore {
           { ...withDenseVectors(row.source), revision },
         ];
       });
-      const response = await this.transport.call('bulk', (client) =>
-        client.bulk({ operations, refresh: false }),
+      const response = await slots.run(() =>
+        this.transport.call('bulk', (client) => client.bulk({ operations, refresh: false })),
       );
       const failed = response.items.filter((entry) => {
         const error = Object.values(entry)[0]?.error;
@@ -206,7 +207,13 @@ export class Generations implements GenerationStore {
           rehashed: hashed.has(row.id),
         })),
       );
-    }
+    };
+    // One point in time: a consistent view of the source, read in slices side by side.
+    await scanSlices<ItemDocument>(
+      this.transport,
+      { index: source, batchSize: COPY_BATCH, slices: COPY_SLICES, ...(query ? { query } : {}) },
+      copyBatch,
+    );
   }
 
   /**
