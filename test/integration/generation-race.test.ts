@@ -121,3 +121,43 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
     });
   },
 );
+
+describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      backend: 'elasticsearch',
+      env: {
+        LSHQL_KEEP_GENERATIONS: '1',
+        LSHQL_ES_TIMEOUT_MS: '2000',
+        LSHQL_ES_MAX_RETRIES: '0',
+      },
+    });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('keeps the most recent replaced generation, write-blocked, and deletes older ones', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const generations = [(await backend.generation()).id];
+    for (let i = 0; i < 3; i++) {
+      const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+      expect(trained.errors).toBeUndefined();
+      generations.push((await backend.generation()).id);
+    }
+    expect(new Set(generations).size).toBe(4);
+    let indexes: string[] = [];
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      indexes = Object.keys(await backend.client.indices.get({ index: `${backend.itemsAlias}-*` }));
+    } while (indexes.length > 2);
+    expect(indexes.sort()).toEqual(generations.slice(2));
+    const settings = await backend.client.indices.getSettings({ index: generations[2]! });
+    expect(settings[generations[2]!]?.settings?.index?.blocks?.write).toBe('true');
+  });
+});
