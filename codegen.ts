@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           LshModel: '../../models/model-record.js#ModelRecord',
           SimilarHit: '../../search/similar-service.js#SimilarHitResult',
           SimilarResult: '../../search/similar-service.js#SimilarResultModel',
+          TrainingJob: '../../models/ports.js#TrainingJobRecord',
         },
         scalars: { ID: 'string' },
       },

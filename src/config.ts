@@ -16,6 +16,12 @@ const ConfigSchema = z.object({
   LSHQL_API_KEY: z.string().min(1).optional(),
   LSHQL_ES_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   LSHQL_ES_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Primary shards of each items generation (new generations only; models and jobs use 1). */
+  LSHQL_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
+  /** Replicas of every lshql index. */
+  LSHQL_REPLICAS: z.coerce.number().int().min(0).max(32).default(0),
+  /** Replaced items generations kept (write-blocked) after a model activation. */
+  LSHQL_KEEP_GENERATIONS: z.coerce.number().int().min(0).max(100).default(0),
   LSHQL_INGEST_REFRESH: z.enum(['wait_for', 'true', 'false']).default('wait_for'),
   LSHQL_MAX_BATCH: z.coerce.number().int().positive().default(1000),
   LSHQL_MAX_FIRST: z.coerce.number().int().positive().default(100),

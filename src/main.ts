@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     // Fastify stops accepting connections and waits for requests in flight (Apollo drains too).
     await app.close();
+    // A training job started here runs to its end (its record would otherwise read FAILED).
+    await services.jobs.drain();
     await backend.close();
     process.exit(0);
   };

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { TrainingJobs } from './models/training-jobs.js';
 import { ModelTrainingService } from './models/training-service.js';
 import { ModelRegistry } from './models/model-registry.js';
 import type { SearchBackend } from './search/backend.js';
@@ -12,26 +13,30 @@ export interface Services {
   registry: ModelRegistry;
   ingest: IngestService;
   training: ModelTrainingService;
+  /** Training as jobs (`startTraining`, `trainingJob`); `trainModel` waits on one. */
+  jobs: TrainingJobs;
   similar: SimilarService;
 }
 
 export function createServices(config: Config, backend: SearchBackend): Services {
   const registry = new ModelRegistry(backend, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
+  const training = new ModelTrainingService(backend, registry, {
+    subspaces: config.LSHQL_SUBSPACES,
+    clusters: config.LSHQL_CLUSTERS,
+    sampleSize: 10_000,
+    maxSampleSize: 200_000,
+    metric: 'cosine',
+    rotate: config.LSHQL_ROTATE,
+    seed: config.LSHQL_SEED,
+    batchSize: 500,
+  });
   return {
     config,
     backend,
     registry,
     ingest: new IngestService(backend, registry, { maxBatchSize: config.LSHQL_MAX_BATCH }),
-    training: new ModelTrainingService(backend, registry, {
-      subspaces: config.LSHQL_SUBSPACES,
-      clusters: config.LSHQL_CLUSTERS,
-      sampleSize: 10_000,
-      maxSampleSize: 200_000,
-      metric: 'cosine',
-      rotate: config.LSHQL_ROTATE,
-      seed: config.LSHQL_SEED,
-      batchSize: 500,
-    }),
+    training,
+    jobs: new TrainingJobs(backend.jobs, training),
     similar: new SimilarService(backend, registry, {
       maxFirst: config.LSHQL_MAX_FIRST,
       rerankDepth: config.LSHQL_RERANK_DEPTH,

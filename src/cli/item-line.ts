@@ -8,7 +8,7 @@ export const ITEM_FIELDS: readonly string[] = [
   'title',
   'text',
   'tags',
-  ...MODALITY_TABLE.map((m) => m.inputField),
+  ...MODALITY_TABLE.flatMap((m) => [m.inputField, m.base64InputField]),
 ];
 const KNOWN = new Set<string>(ITEM_FIELDS);
 
@@ -66,10 +66,14 @@ export function toItemInput(value: unknown): ItemLine {
   if (o.tags !== undefined && o.tags !== null && !isStringArray(o.tags)) {
     return bad('"tags" must be an array of strings or null');
   }
-  for (const { inputField: field } of MODALITY_TABLE) {
+  for (const { inputField: field, base64InputField } of MODALITY_TABLE) {
     const v = o[field];
     if (v !== undefined && v !== null && !isNumberArray(v)) {
       return bad(`"${field}" must be an array of numbers or null`);
+    }
+    const b = o[base64InputField];
+    if (b !== undefined && b !== null && typeof b !== 'string') {
+      return bad(`"${base64InputField}" must be a base64 string or null`);
     }
   }
   const item: ItemInput = {
@@ -78,8 +82,10 @@ export function toItemInput(value: unknown): ItemLine {
     text: (o.text as string | null | undefined) ?? null,
     tags: (o.tags as string[] | null | undefined) ?? null,
   };
-  for (const { inputField } of MODALITY_TABLE) {
+  for (const { inputField, base64InputField } of MODALITY_TABLE) {
     item[inputField] = (o[inputField] as number[] | null | undefined) ?? null;
+    const base64 = o[base64InputField];
+    if (typeof base64 === 'string') item[base64InputField] = base64;
   }
   return { ok: true, item, unknownFields: Object.keys(o).filter((k) => !KNOWN.has(k)) };
 }

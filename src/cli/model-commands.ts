@@ -28,7 +28,10 @@ export interface TrainOptions {
   json?: boolean;
 }
 
-/** `lshql train`: trains, stores and activates the next model version of a modality. */
+/**
+ * `lshql train`: trains, stores and activates the next model version of a modality, as a
+ * training job that gateways see too (and that waits for no other job of the modality).
+ */
 export async function trainCommand(
   options: TrainOptions,
   global: GlobalOptions,
@@ -38,14 +41,14 @@ export async function trainCommand(
     const progress = createTrainingProgress(io.stderr, `train ${options.modality}:`);
     let record;
     try {
-      record = await services.training.train(
+      record = await services.jobs.trainAndWait(
         {
           modality: options.modality,
           subspaces: options.subspaces ?? null,
           clusters: options.clusters ?? null,
           sampleSize: options.sampleSize ?? null,
         },
-        (p) => progress.update(p),
+        (p, job) => progress.update(p, job),
       );
     } finally {
       progress.stop();

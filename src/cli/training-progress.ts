@@ -1,9 +1,14 @@
+import type { TrainingJobRecord } from '../models/ports.js';
 import type { TrainingProgress } from '../models/training-service.js';
 
-const LABELS: Record<TrainingProgress['phase'], (done: number) => string> = {
+const LABELS: Record<TrainingProgress['phase'], (done: number, total?: number) => string> = {
   sampling: (done) => `sampling: ${done} vectors read`,
-  training: () => 'training: k-means per subspace…',
-  rehashing: (done) => `re-hashing: ${done} items`,
+  training: (done, total) =>
+    total === undefined
+      ? 'training: k-means per subspace…'
+      : `training: k-means per subspace, ${done}/${total} done`,
+  rehashing: (done, total) =>
+    total === undefined ? `re-hashing: ${done} items` : `re-hashing: ${done}/${total} items`,
 };
 
 /**
@@ -20,11 +25,13 @@ export function createTrainingProgress(
   const tty = stream.isTTY === true;
   return {
     last,
-    update(progress: TrainingProgress): void {
+    /** Draws a progress report; with the job, its id and overall progress too. */
+    update(progress: TrainingProgress, job?: TrainingJobRecord): void {
       last[progress.phase] = progress.done;
       const changed = progress.phase !== phase;
       phase = progress.phase;
-      const line = `${prefix} ${LABELS[progress.phase](progress.done)}`;
+      const overall = job ? ` [job ${job.id}, ${Math.floor(job.progress * 100)}%]` : '';
+      const line = `${prefix} ${LABELS[progress.phase](progress.done, progress.total)}${overall}`;
       if (tty) {
         if (!changed && Date.now() - drawnAt < 100) return;
         drawnAt = Date.now();

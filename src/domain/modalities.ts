@@ -10,6 +10,8 @@ export const MODALITY_TABLE = [
     key: 'image',
     /** The `ItemInput` field (and JSONL key) holding the vector. */
     inputField: 'imageVector',
+    /** The `ItemInput` field (and JSONL key) holding the vector as base64 little-endian float32. */
+    base64InputField: 'imageVectorBase64',
     /** Keyword field of the LSH tokens. */
     tokenField: 'image_lsh',
     /** Field of the model version the tokens come from. */
@@ -21,6 +23,7 @@ export const MODALITY_TABLE = [
     name: 'TEXT',
     key: 'text',
     inputField: 'textVector',
+    base64InputField: 'textVectorBase64',
     tokenField: 'text_lsh',
     versionField: 'text_model_version',
     vectorField: 'text_vector',
@@ -31,6 +34,7 @@ export type ModalitySpec = (typeof MODALITY_TABLE)[number];
 export type Modality = ModalitySpec['name'];
 export type ModalityKey = ModalitySpec['key'];
 export type VectorInputField = ModalitySpec['inputField'];
+export type Base64VectorInputField = ModalitySpec['base64InputField'];
 export type TokenField = ModalitySpec['tokenField'];
 export type VersionField = ModalitySpec['versionField'];
 export type DenseVectorField = ModalitySpec['vectorField'];

@@ -49,3 +49,27 @@ export function checkVector(
     );
   }
 }
+
+/** Exactly the characters of standard base64, padded or not. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/**
+ * Decodes a vector sent as base64 of little-endian float32 values. Throws BAD_USER_INPUT when it
+ * is not base64, empty, or not a whole number of 4-byte values.
+ */
+export function decodeBase64Vector(encoded: string, field: string): number[] {
+  if (typeof encoded !== 'string' || !BASE64.test(encoded)) {
+    fail(`${field} is not valid base64.`);
+  }
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.length === 0) fail(`${field} is empty.`);
+  if (bytes.length % 4 !== 0) {
+    fail(
+      `${field} has ${bytes.length} bytes: not a whole number of float32 values (4 bytes each).`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const vector = new Array<number>(bytes.length / 4);
+  for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(i * 4, true);
+  return vector;
+}

@@ -40,15 +40,26 @@ export const resolvers: Resolvers = {
     },
     lshModels: (_parent, { modality }, context) =>
       context.services.registry.list(modality ?? undefined),
+    trainingJob: (_parent, { id }, context) => context.services.jobs.get(id),
+    trainingJobs: (_parent, _args, context) => context.services.jobs.list(),
   },
   Mutation: {
     // The API key is checked for every mutation by guardMutations (mutation-guard.ts).
     ingestItems: (_parent, { items }, context) => context.services.ingest.ingest(items),
-    trainModel: (_parent, args, context) => context.services.training.train(args),
+    // A job like startTraining's, waited for: other instances see it and its lock holds.
+    trainModel: (_parent, args, context) => context.services.jobs.trainAndWait(args),
+    startTraining: (_parent, args, context) => context.services.jobs.start(args),
     deleteItems: async (_parent, { ids }, context) => {
       const deleted = await context.services.ingest.delete(ids);
       for (const id of ids) context.itemLoader.clear(id);
       return deleted;
+    },
+  },
+  TrainingJob: {
+    model: async (job, _args, context) => {
+      if (job.version === null) return null;
+      const models = await context.services.registry.list(job.modality);
+      return models.find((model) => model.version === job.version) ?? null;
     },
   },
   Item: {

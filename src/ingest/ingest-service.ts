@@ -9,7 +9,6 @@ import {
   type ItemInput,
   type ItemLimits,
   toStoredItem,
-  vectorOf,
 } from './item-input.js';
 
 export interface IngestFailure {
@@ -92,7 +91,7 @@ export class IngestService {
         );
         // With no model and nothing stored yet, the first vector of the batch sets the length.
         for (const m of MODALITIES) {
-          const vector = vectorOf(input, m);
+          const vector = item.vectors[m];
           if (dimensions[m] === null && vector) dimensions[m] = vector.length;
         }
         accepted.push(item);

@@ -2,10 +2,11 @@ import { ErrorCode, LshqlError } from '../domain/errors.js';
 import {
   MODALITIES,
   modalitySpec,
+  type Base64VectorInputField,
   type Modality,
   type VectorInputField,
 } from '../domain/modalities.js';
-import { checkVector, MAX_VECTOR_LENGTH } from '../domain/vectors.js';
+import { checkVector, decodeBase64Vector, MAX_VECTOR_LENGTH } from '../domain/vectors.js';
 import type { StoredItem } from '../domain/item.js';
 
 /** The fields of an input item other than its vectors. */
@@ -17,7 +18,10 @@ export interface ItemTextInput {
 }
 
 /** An item as a client sends it (GraphQL `ItemInput`, a JSONL line of the CLI). */
-export type ItemInput = ItemTextInput & Partial<Record<VectorInputField, readonly number[] | null>>;
+export type ItemInput = ItemTextInput &
+  Partial<Record<VectorInputField, readonly number[] | null>> &
+  /** The same vectors as base64 of little-endian float32 values. */
+  Partial<Record<Base64VectorInputField, string | null>>;
 
 export interface ItemLimits {
   maxIdBytes: number;
@@ -35,11 +39,24 @@ export const DEFAULT_ITEM_LIMITS: ItemLimits = {
   maxVectorLength: MAX_VECTOR_LENGTH,
 };
 
-export function vectorOf(
-  input: ItemInput,
-  modality: Modality,
-): readonly number[] | null | undefined {
-  return input[modalitySpec(modality).inputField];
+/**
+ * The vector of `modality` an input item carries, as a number list or as base64 float32 (one of
+ * them, not both: BAD_USER_INPUT); null when it has none.
+ */
+export function vectorOf(input: ItemInput, modality: Modality): readonly number[] | null {
+  const spec = modalitySpec(modality);
+  const list = input[spec.inputField];
+  const base64 = input[spec.base64InputField];
+  const hasList = list !== null && list !== undefined;
+  const hasBase64 = base64 !== null && base64 !== undefined;
+  if (hasList && hasBase64) {
+    fail(
+      ErrorCode.BAD_USER_INPUT,
+      `Give ${spec.inputField} or ${spec.base64InputField}, not both.`,
+    );
+  }
+  if (hasBase64) return decodeBase64Vector(base64, spec.base64InputField);
+  return hasList ? list : null;
 }
 
 function fail(code: ErrorCode, message: string): never {

@@ -54,3 +54,83 @@ export interface VectorSource {
   /** Length of the stored vectors of a modality, null when none is stored. */
   storedDimension(modality: Modality): Promise<number | null>;
 }
+
+/** The states of a training job, in order; DONE and FAILED are final. */
+export type TrainingState = 'QUEUED' | 'SAMPLING' | 'TRAINING' | 'REHASHING' | 'DONE' | 'FAILED';
+
+export const FINAL_TRAINING_STATES: readonly TrainingState[] = ['DONE', 'FAILED'];
+
+/** The parameters a training job was asked for (null: the default). */
+export interface TrainingParams {
+  subspaces: number | null;
+  clusters: number | null;
+  sampleSize: number | null;
+}
+
+/** A training job as stored in the backend, where every gateway instance and the CLI see it. */
+export interface TrainingJobRecord {
+  id: string;
+  modality: Modality;
+  state: TrainingState;
+  /** 0..1 over the whole job. */
+  progress: number;
+  itemsRehashed: number;
+  /** Items of the modality to re-hash; null until sampling has counted them. */
+  itemsTotal: number | null;
+  params: TrainingParams;
+  /** The model version the job published; null until it has. */
+  version: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Written every few seconds while the job runs; an old one means its gateway stopped. */
+  heartbeatAt: string;
+  /** The gateway instance running the job. */
+  owner: string;
+}
+
+/** The result of asking for a modality's training lock. */
+export type LockOutcome =
+  | {
+      acquired: true;
+      /** The job whose stale lock was taken over, if any. */ tookOverFrom: string | null;
+    }
+  | { acquired: false; heldBy: string };
+
+/** Training jobs and the one-job-per-modality lock, shared by every gateway instance. */
+export interface JobStore {
+  /** Stores a new job. */
+  create(job: TrainingJobRecord): Promise<void>;
+  /** Replaces a stored job with this state. */
+  update(job: TrainingJobRecord): Promise<void>;
+  get(id: string): Promise<TrainingJobRecord | null>;
+  /** The most recent jobs first (at most `limit`). */
+  list(limit: number): Promise<TrainingJobRecord[]>;
+  /**
+   * Takes the training lock of `modality` for `jobId`. A lock held by a job that is final or
+   * whose heartbeat is older than `staleMs` (or that has no record) is taken over.
+   */
+  tryLock(modality: Modality, jobId: string, staleMs: number): Promise<LockOutcome>;
+  /** Releases the lock if `jobId` still holds it. */
+  unlock(modality: Modality, jobId: string): Promise<void>;
+}
+
+/** Whether a job counts as dead: not final and no heartbeat for `staleMs`. */
+export function isStale(job: TrainingJobRecord, staleMs: number, now = Date.now()): boolean {
+  return !FINAL_TRAINING_STATES.includes(job.state) && now - Date.parse(job.heartbeatAt) > staleMs;
+}
+
+/**
+ * Whether a training lock still belongs to a running job: its job is not final and beats, or
+ * (taken moments ago, before the job's record is written) the lock itself is recent.
+ */
+export function lockIsLive(
+  holder: TrainingJobRecord | null,
+  lockedAt: number,
+  staleMs: number,
+  now = Date.now(),
+): boolean {
+  if (holder)
+    return !FINAL_TRAINING_STATES.includes(holder.state) && !isStale(holder, staleMs, now);
+  return now - lockedAt <= staleMs;
+}

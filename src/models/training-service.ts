@@ -31,6 +31,8 @@ export interface TrainRequest {
 export interface TrainingProgress {
   phase: 'sampling' | 'training' | 'rehashing';
   done: number;
+  /** What `done` counts up to, when known (sampling: vectors; training: subspaces; re-hashing: items). */
+  total?: number;
 }
 
 function positiveInt(value: number | null | undefined, name: string, fallback: number): number {
@@ -54,6 +56,38 @@ export class ModelTrainingService {
     private readonly registry: ModelRegistry,
     private readonly defaults: TrainingDefaults,
   ) {}
+
+  /**
+   * Checks a request's parameters before any work starts, so that a bad one is refused at once
+   * (BAD_USER_INPUT) instead of failing a job. What depends on the sample is checked by `train`.
+   */
+  async validate(request: TrainRequest): Promise<void> {
+    const sampleSize = positiveInt(request.sampleSize, 'sampleSize', this.defaults.sampleSize);
+    if (sampleSize > this.defaults.maxSampleSize) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `sampleSize may be at most ${this.defaults.maxSampleSize}.`,
+      );
+    }
+    const subspaces = positiveInt(request.subspaces, 'subspaces', 1);
+    const clusters = positiveInt(request.clusters, 'clusters', 2);
+    if (clusters < 2 || clusters > 65_535) {
+      throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'clusters must be between 2 and 65535.');
+    }
+    if (clusters > sampleSize) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `clusters (${clusters}) cannot exceed sampleSize (${sampleSize}).`,
+      );
+    }
+    const dim = await this.backend.storedDimension(request.modality);
+    if (dim !== null && subspaces > dim) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        `subspaces (${subspaces}) cannot exceed the vector length (${dim}).`,
+      );
+    }
+  }
 
   async train(
     request: TrainRequest,
@@ -82,11 +116,18 @@ export class ModelTrainingService {
           `No item has a ${modality} vector yet: ingest items with ${modalitySpec(modality).inputField} first.`,
         );
       }
-      const { sample, count } = await this.sample(modality, dim, sampleSize, onProgress);
+      const { sample, count, seen } = await this.sample(modality, dim, sampleSize, onProgress);
       if (count < 2) {
         throw new LshqlError(
           ErrorCode.BAD_USER_INPUT,
           `Training needs at least 2 stored ${modality} vectors; ${count} found.`,
+        );
+      }
+      const distinct = distinctUsable(sample, count, dim);
+      if (distinct < 2) {
+        throw new LshqlError(
+          ErrorCode.BAD_USER_INPUT,
+          `Training needs at least 2 different non-zero ${modality} vectors; the sample of ${count} has ${distinct}.`,
         );
       }
       const subspaces = positiveInt(
@@ -104,18 +145,18 @@ export class ModelTrainingService {
         request.clusters,
         'clusters',
         defaultClusters(
-          count,
+          distinct,
           subspaceWidth(dim, subspaces, this.defaults.rotate),
           this.defaults.clusters,
         ),
       );
-      if (clusters < 2 || clusters > count || clusters > 65_535) {
+      if (clusters < 2 || clusters > distinct || clusters > 65_535) {
         throw new LshqlError(
           ErrorCode.BAD_USER_INPUT,
-          `clusters must be between 2 and the number of sampled vectors (${count}).`,
+          `clusters must be between 2 and the number of different sampled vectors (${distinct}).`,
         );
       }
-      onProgress?.({ phase: 'training', done: 0 });
+      onProgress?.({ phase: 'training', done: 0, total: subspaces });
       const model = trainLshModel(sample, count, {
         dim,
         subspaces,
@@ -124,8 +165,9 @@ export class ModelTrainingService {
         rotate: this.defaults.rotate,
         seed: this.defaults.seed,
       });
+      onProgress?.({ phase: 'training', done: subspaces, total: subspaces });
       const record = await this.registry.publish(modality, model);
-      await this.activate(modality, record.version, onProgress);
+      await this.activate(modality, record.version, onProgress, seen);
       return { ...record, active: true };
     } finally {
       this.running.delete(modality);
@@ -137,7 +179,7 @@ export class ModelTrainingService {
     dim: number,
     size: number,
     onProgress?: (progress: TrainingProgress) => void,
-  ): Promise<{ sample: Float32Array; count: number }> {
+  ): Promise<{ sample: Float32Array; count: number; seen: number }> {
     const sample = new Float32Array(size * dim);
     const random = createRandom(this.defaults.seed);
     let seen = 0;
@@ -153,8 +195,9 @@ export class ModelTrainingService {
       }
       onProgress?.({ phase: 'sampling', done: seen });
     }
+    onProgress?.({ phase: 'sampling', done: seen, total: seen });
     const count = Math.min(seen, size);
-    return { sample: sample.subarray(0, count * dim), count };
+    return { sample: sample.subarray(0, count * dim), count, seen };
   }
 
   /**
@@ -165,15 +208,30 @@ export class ModelTrainingService {
     modality: Modality,
     version: number,
     onProgress?: (progress: TrainingProgress) => void,
+    /** Items expected to be re-hashed, when known (reported as the progress total). */
+    total?: number,
   ): Promise<number> {
     const active = await this.registry.load(modality, version);
+    onProgress?.({ phase: 'rehashing', done: 0, ...(total === undefined ? {} : { total }) });
     const rehashed = await this.backend.activateModel(
       modality,
       version,
       async (vectors) => hashVectors(active, vectors),
-      (done) => onProgress?.({ phase: 'rehashing', done }),
+      (done) =>
+        onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
     );
     this.registry.invalidate();
     return rehashed;
   }
+}
+
+/** How many different vectors with a non-zero norm the sample holds . */
+function distinctUsable(sample: Float32Array, count: number, dim: number): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const row = sample.subarray(i * dim, (i + 1) * dim);
+    if (!row.some((value) => value !== 0)) continue;
+    seen.add(Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('base64'));
+  }
+  return seen.size;
 }

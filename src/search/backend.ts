@@ -1,7 +1,7 @@
 import type { Modality } from '../domain/modalities.js';
 import type { SimilarPlan } from './query-plan.js';
 import type { ItemView, StoredItem } from '../domain/item.js';
-import type { GenerationStore, ModelStore, VectorSource } from '../models/ports.js';
+import type { GenerationStore, JobStore, ModelStore, VectorSource } from '../models/ports.js';
 
 /** The write error of an item aimed at a generation replaced meanwhile; the writer retries it. */
 export const STALE_GENERATION = 'STALE_GENERATION';
@@ -30,6 +30,8 @@ export interface Candidate {
 export interface SearchBackend extends GenerationStore, VectorSource {
   readonly kind: 'elasticsearch' | 'embedded';
   readonly models: ModelStore;
+  /** Training jobs and their per-modality locks. */
+  readonly jobs: JobStore;
   /** Creates indexes when missing. Safe to call from several instances. */
   init(): Promise<void>;
   isReady(): Promise<boolean>;

@@ -14,6 +14,9 @@ export function createBackend(
       indexPrefix: config.LSHQL_INDEX_PREFIX,
       requestTimeoutMs: config.LSHQL_ES_TIMEOUT_MS,
       maxRetries: config.LSHQL_ES_MAX_RETRIES,
+      shards: config.LSHQL_SHARDS,
+      replicas: config.LSHQL_REPLICAS,
+      keepGenerations: config.LSHQL_KEEP_GENERATIONS,
       refresh:
         config.LSHQL_INGEST_REFRESH === 'wait_for'
           ? 'wait_for'

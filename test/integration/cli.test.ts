@@ -205,6 +205,11 @@ describe('lshql CLI on Elasticsearch', () => {
     );
     expect(trained.stdout).toMatch(/; re-hashed \d+ items$/m);
     expect(trained.stderr).toMatch(/sampling: 200 vectors read/);
+    // It runs as a training job, shown with its id and overall progress.
+    expect(trained.stderr).toMatch(
+      /training: k-means per subspace, 0\/4 done \[job [0-9a-f-]{36}, 10%\]/,
+    );
+    expect(trained.stderr).toMatch(/re-hashing: 0\/200 items \[job [0-9a-f-]{36}, 50%\]/);
 
     const listed = await lshql([...es, 'models', '--json']);
     expect(listed.code, listed.stderr).toBe(0);

@@ -53,3 +53,29 @@ export interface TrainData {
     trainedOn: number;
   };
 }
+
+const JOB_FIELDS = `id modality state progress itemsRehashed itemsTotal error startedAt finishedAt
+  model { modality version active }`;
+
+export const START_TRAINING = `mutation Start($modality: Modality!, $subspaces: Int, $clusters: Int, $sampleSize: Int) {
+  startTraining(modality: $modality, subspaces: $subspaces, clusters: $clusters, sampleSize: $sampleSize) {
+    ${JOB_FIELDS}
+  }
+}`;
+
+export const TRAINING_JOB = `query Job($id: ID!) { trainingJob(id: $id) { ${JOB_FIELDS} } }`;
+
+export const TRAINING_JOBS = `query Jobs { trainingJobs { ${JOB_FIELDS} } }`;
+
+export interface TrainingJobData {
+  id: string;
+  modality: string;
+  state: 'QUEUED' | 'SAMPLING' | 'TRAINING' | 'REHASHING' | 'DONE' | 'FAILED';
+  progress: number;
+  itemsRehashed: number;
+  itemsTotal: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  model: { modality: string; version: number; active: boolean } | null;
+}

@@ -22,6 +22,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lays indexes out on 1 shard, 0 replicas unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ LSHQL_SHARDS: 1, LSHQL_REPLICAS: 0 });
+    expect(loadConfig({ LSHQL_SHARDS: '3', LSHQL_REPLICAS: '2' })).toMatchObject({
+      LSHQL_SHARDS: 3,
+      LSHQL_REPLICAS: 2,
+    });
+    expect(() => loadConfig({ LSHQL_SHARDS: '0' })).toThrow(/LSHQL_SHARDS/);
+    expect(() => loadConfig({ LSHQL_REPLICAS: '-1' })).toThrow(/LSHQL_REPLICAS/);
+  });
+
   it('names every invalid variable in one error', () => {
     expect(() => loadConfig({ PORT: 'eighty', ELASTICSEARCH_URL: 'not a url' })).toThrow(
       /PORT[\s\S]*ELASTICSEARCH_URL|ELASTICSEARCH_URL[\s\S]*PORT/,

@@ -63,3 +63,19 @@ describe('generation mapping', () => {
     expect(mapping._meta).toEqual({ model_versions: { IMAGE: 3 } });
   });
 });
+
+describe('dense vectors in the bulk body', () => {
+  it('are written with float32 precision, never 17 significant digits', () => {
+    const vector = Array.from({ length: 64 }, (_, i) => Math.sin(i + 1) / 3);
+    const doc = toDocument({ ...item, vectors: { IMAGE: vector } });
+    const json = JSON.stringify(doc.image_vector);
+    const digits = (json.match(/[0-9.e+-]+/g) ?? []).map(
+      (n) => n.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').length,
+    );
+    expect(digits).toHaveLength(64);
+    expect(Math.max(...digits)).toBeLessThanOrEqual(9);
+    const read = withDenseVectors({ ...doc, image_vector: undefined });
+    expect(JSON.stringify(read.image_vector).length).toBeLessThanOrEqual(json.length + 64);
+    read.image_vector!.forEach((v, i) => expect(v).toBeCloseTo(doc.image_vector![i]!, 6));
+  });
+});

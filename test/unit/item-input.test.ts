@@ -53,3 +53,46 @@ describe('toStoredItem', () => {
     ).toHaveLength(4);
   });
 });
+
+describe('vectors as base64 float32', () => {
+  const base64 = (values: number[]) =>
+    Buffer.from(new Float32Array(values).buffer).toString('base64');
+
+  it('decodes little-endian float32 to the same vector as the list', () => {
+    const values = [0.5, -1.25, Math.fround(0.1)];
+    const fromBase64 = toStoredItem({ id: 'a', imageVectorBase64: base64(values) }, {});
+    expect(fromBase64.vectors.IMAGE).toEqual(values);
+    expect(fromBase64.modalities).toEqual(['IMAGE']);
+    // Explicitly little-endian, whatever the platform.
+    const bytes = Buffer.alloc(8);
+    bytes.writeFloatLE(3.5, 0);
+    bytes.writeFloatLE(-2, 4);
+    const item = toStoredItem({ id: 'b', textVectorBase64: bytes.toString('base64') }, {});
+    expect(item.vectors.TEXT).toEqual([3.5, -2]);
+  });
+
+  it('refuses invalid base64, partial values, empty vectors and both forms at once', () => {
+    const bad = [
+      { imageVectorBase64: 'not base64!' },
+      { imageVectorBase64: 'AAAA=A==' },
+      { imageVectorBase64: Buffer.from([1, 2, 3, 4, 5, 6]).toString('base64') },
+      { imageVectorBase64: '' },
+      { imageVector: [1, 2], imageVectorBase64: base64([1, 2]) },
+    ];
+    for (const input of bad) {
+      expect(
+        codeOf(() => toStoredItem({ id: 'a', ...input }, {})),
+        JSON.stringify(input),
+      ).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('checks decoded values like listed ones (length, finiteness)', () => {
+    expect(codeOf(() => toStoredItem({ id: 'a', imageVectorBase64: base64([1, NaN]) }, {}))).toBe(
+      'BAD_USER_INPUT',
+    );
+    expect(
+      codeOf(() => toStoredItem({ id: 'a', imageVectorBase64: base64([1, 2, 3]) }, { IMAGE: 2 })),
+    ).toBe('DIMENSION_MISMATCH');
+  });
+});

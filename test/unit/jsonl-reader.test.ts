@@ -116,6 +116,20 @@ describe('toItemInput', () => {
     });
   });
 
+  it('takes vectors as base64 strings and refuses other types there', () => {
+    const base64 = Buffer.from(new Float32Array([1, 2]).buffer).toString('base64');
+    expect(toItemInput({ id: 'a', imageVectorBase64: base64 })).toMatchObject({
+      ok: true,
+      item: { id: 'a', imageVectorBase64: base64, imageVector: null },
+      unknownFields: [],
+    });
+    expect(toItemInput({ id: 'a', textVectorBase64: [1, 2] })).toMatchObject({
+      ok: false,
+      id: 'a',
+      message: '"textVectorBase64" must be a base64 string or null',
+    });
+  });
+
   it('fails a line with a missing or non-string id', () => {
     expect(toItemInput({ title: 'no id' })).toMatchObject({
       ok: false,

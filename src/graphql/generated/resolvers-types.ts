@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { ItemView } from '../../domain/item.js';
 import type { ModelRecord } from '../../models/model-record.js';
 import type { SimilarHitResult, SimilarResultModel } from '../../search/similar-service.js';
+import type { TrainingJobRecord } from '../../models/ports.js';
 import type { GraphqlContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -51,9 +52,13 @@ export type Item = {
 export type ItemInput = {
   id: Scalars['ID']['input'];
   imageVector?: InputMaybe<Array<Scalars['Float']['input']>>;
+  /** The image vector as base64 of little-endian float32 values (instead of imageVector). */
+  imageVectorBase64?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   text?: InputMaybe<Scalars['String']['input']>;
   textVector?: InputMaybe<Array<Scalars['Float']['input']>>;
+  /** The text vector as base64 of little-endian float32 values (instead of textVector). */
+  textVectorBase64?: InputMaybe<Scalars['String']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -99,6 +104,11 @@ export type Mutation = {
    */
   ingestItems: IngestResult;
   /**
+   * Start training the next model version of `modality` as a job and return it at once (QUEUED);
+   * follow it with `trainingJob(id)`. One job per modality runs at a time (CONFLICT otherwise).
+   */
+  startTraining: TrainingJob;
+  /**
    * Train the next model version of `modality` on a sample of the stored vectors, activate it and
    * re-hash every stored item of that modality before returning.
    */
@@ -113,6 +123,14 @@ export type MutationDeleteItemsArgs = {
 
 export type MutationIngestItemsArgs = {
   items: Array<ItemInput>;
+};
+
+
+export type MutationStartTrainingArgs = {
+  clusters?: InputMaybe<Scalars['Int']['input']>;
+  modality: Modality;
+  sampleSize?: InputMaybe<Scalars['Int']['input']>;
+  subspaces?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -146,6 +164,10 @@ export type Query = {
    * direction: BAD_USER_INPUT).
    */
   similarToVector: SimilarResult;
+  /** A training job by id, or null when there is none. */
+  trainingJob?: Maybe<TrainingJob>;
+  /** The most recent training jobs (at most 100), the newest first. */
+  trainingJobs: Array<TrainingJob>;
 };
 
 
@@ -180,6 +202,11 @@ export type QuerySimilarToVectorArgs = {
   vector: Array<Scalars['Float']['input']>;
 };
 
+
+export type QueryTrainingJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type SimilarHit = {
   __typename?: 'SimilarHit';
   item: Item;
@@ -196,6 +223,34 @@ export type SimilarResult = {
   /** Versions of the models whose tokens answered this query. */
   modelVersions: Array<ModelVersion>;
 };
+
+/** Training, publishing and activating the next model version of a modality. */
+export type TrainingJob = {
+  __typename?: 'TrainingJob';
+  /** Why the job failed (state FAILED); the previously active model stays active. */
+  error?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** Items re-hashed with the new model so far. */
+  itemsRehashed: Scalars['Int']['output'];
+  /** Items of the modality to re-hash; null until sampling has counted them. */
+  itemsTotal?: Maybe<Scalars['Int']['output']>;
+  modality: Modality;
+  /** The model version the job published, once it has. */
+  model?: Maybe<LshModel>;
+  /** From 0 to 1 over the whole job. */
+  progress: Scalars['Float']['output'];
+  startedAt: Scalars['String']['output'];
+  state: TrainingState;
+};
+
+export type TrainingState =
+  | 'DONE'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'REHASHING'
+  | 'SAMPLING'
+  | 'TRAINING';
 
 
 
@@ -308,6 +363,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SimilarHit: ResolverTypeWrapper<SimilarHitResult>;
   SimilarResult: ResolverTypeWrapper<SimilarResultModel>;
+  TrainingJob: ResolverTypeWrapper<TrainingJobRecord>;
+  TrainingState: TrainingState;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -328,6 +385,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   SimilarHit: SimilarHitResult;
   SimilarResult: SimilarResultModel;
+  TrainingJob: TrainingJobRecord;
 };
 
 export type IngestFailureResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['IngestFailure'] = ResolversParentTypes['IngestFailure']> = {
@@ -371,6 +429,7 @@ export type ModelVersionResolvers<ContextType = GraphqlContext, ParentType exten
 export type MutationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   deleteItems?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationDeleteItemsArgs, 'ids'>>;
   ingestItems?: Resolver<ResolversTypes['IngestResult'], ParentType, ContextType, RequireFields<MutationIngestItemsArgs, 'items'>>;
+  startTraining?: Resolver<ResolversTypes['TrainingJob'], ParentType, ContextType, RequireFields<MutationStartTrainingArgs, 'modality'>>;
   trainModel?: Resolver<ResolversTypes['LshModel'], ParentType, ContextType, RequireFields<MutationTrainModelArgs, 'modality'>>;
 };
 
@@ -380,6 +439,8 @@ export type QueryResolvers<ContextType = GraphqlContext, ParentType extends Reso
   lshModels?: Resolver<Array<ResolversTypes['LshModel']>, ParentType, ContextType, Partial<QueryLshModelsArgs>>;
   similar?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarArgs, 'first' | 'id'>>;
   similarToVector?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarToVectorArgs, 'first' | 'modality' | 'vector'>>;
+  trainingJob?: Resolver<Maybe<ResolversTypes['TrainingJob']>, ParentType, ContextType, RequireFields<QueryTrainingJobArgs, 'id'>>;
+  trainingJobs?: Resolver<Array<ResolversTypes['TrainingJob']>, ParentType, ContextType>;
 };
 
 export type SimilarHitResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SimilarHit'] = ResolversParentTypes['SimilarHit']> = {
@@ -392,6 +453,19 @@ export type SimilarResultResolvers<ContextType = GraphqlContext, ParentType exte
   modelVersions?: Resolver<Array<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
 };
 
+export type TrainingJobResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TrainingJob'] = ResolversParentTypes['TrainingJob']> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemsRehashed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemsTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  modality?: Resolver<ResolversTypes['Modality'], ParentType, ContextType>;
+  model?: Resolver<Maybe<ResolversTypes['LshModel']>, ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['TrainingState'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphqlContext> = {
   IngestFailure?: IngestFailureResolvers<ContextType>;
   IngestResult?: IngestResultResolvers<ContextType>;
@@ -402,5 +476,6 @@ export type Resolvers<ContextType = GraphqlContext> = {
   Query?: QueryResolvers<ContextType>;
   SimilarHit?: SimilarHitResolvers<ContextType>;
   SimilarResult?: SimilarResultResolvers<ContextType>;
+  TrainingJob?: TrainingJobResolvers<ContextType>;
 };
 

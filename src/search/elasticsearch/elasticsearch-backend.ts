@@ -12,8 +12,16 @@ import type {
 } from '../backend.js';
 import type { SimilarPlan } from '../query-plan.js';
 import { Generations, firstGenerationIndex } from './generations.js';
-import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
+import {
+  DEFAULT_LAYOUT,
+  MODELS_MAPPING,
+  generationMapping,
+  generationSettings,
+  smallIndexSettings,
+  type IndexLayout,
+} from './index-mapping.js';
 import { ItemStore } from './item-store.js';
+import { ElasticsearchJobStore, JOBS_MAPPING } from './job-store.js';
 import { ElasticsearchModelStore } from './model-store.js';
 import { ResilientTransport } from './resilient-transport.js';
 import { RevisionClock } from './revision-clock.js';
@@ -26,6 +34,12 @@ export interface ElasticsearchBackendOptions {
   indexPrefix: string;
   requestTimeoutMs: number;
   maxRetries: number;
+  /** Primary shards of each items generation (default 1). */
+  shards?: number;
+  /** Replicas of every index (default 0). */
+  replicas?: number;
+  /** Replaced items generations kept after an activation (default 0: deleted). */
+  keepGenerations?: number;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
   refresh: boolean | 'wait_for';
   /** Called with every request's duration, for metrics. */
@@ -43,12 +57,18 @@ export class ElasticsearchBackend implements SearchBackend {
   readonly itemsAlias: string;
   readonly modelsIndex: string;
   readonly models: ModelStore;
+  readonly jobs: ElasticsearchJobStore;
   private readonly transport: ResilientTransport;
   private readonly items: ItemStore;
   private readonly generations: Generations;
+  private readonly layout: IndexLayout;
 
   constructor(options: ElasticsearchBackendOptions) {
     this.transport = new ResilientTransport(options);
+    this.layout = {
+      shards: options.shards ?? DEFAULT_LAYOUT.shards,
+      replicas: options.replicas ?? DEFAULT_LAYOUT.replicas,
+    };
     this.client = this.transport.client;
     this.itemsAlias = `${options.indexPrefix}-items`;
     this.modelsIndex = `${options.indexPrefix}-models`;
@@ -58,23 +78,40 @@ export class ElasticsearchBackend implements SearchBackend {
       alias: this.itemsAlias,
       refresh: options.refresh,
     });
-    this.generations = new Generations(this.transport, revisions, this.itemsAlias);
+    this.generations = new Generations(
+      this.transport,
+      revisions,
+      this.itemsAlias,
+      this.layout,
+      options.keepGenerations ?? 0,
+    );
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
+    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
   }
 
   async init(): Promise<void> {
     await this.transport.call('init', async (client) => {
       if (!(await client.indices.existsAlias({ name: this.itemsAlias }))) {
         await this.createIgnoringRace(firstGenerationIndex(this.itemsAlias), {
+          settings: generationSettings(this.layout),
           mappings: generationMapping({}),
           aliases: { [this.itemsAlias]: { is_write_index: true } },
         });
       }
       if (!(await client.indices.exists({ index: this.modelsIndex }))) {
-        await this.createIgnoringRace(this.modelsIndex, { mappings: MODELS_MAPPING });
+        await this.createIgnoringRace(this.modelsIndex, {
+          settings: smallIndexSettings(this.layout),
+          mappings: MODELS_MAPPING,
+        });
+      }
+      if (!(await client.indices.exists({ index: this.jobs.index }))) {
+        await this.createIgnoringRace(this.jobs.index, {
+          settings: smallIndexSettings(this.layout),
+          mappings: JOBS_MAPPING,
+        });
       }
       await client.cluster.health({
-        index: [this.itemsAlias, this.modelsIndex],
+        index: [this.itemsAlias, this.modelsIndex, this.jobs.index],
         wait_for_status: 'yellow',
         timeout: '30s',
       });
@@ -83,10 +120,10 @@ export class ElasticsearchBackend implements SearchBackend {
 
   private async createIgnoringRace(
     index: string,
-    body: Pick<estypes.IndicesCreateRequest, 'mappings' | 'aliases'>,
+    body: Pick<estypes.IndicesCreateRequest, 'settings' | 'mappings' | 'aliases'>,
   ): Promise<void> {
     try {
-      await this.client.indices.create({ index, settings: INDEX_SETTINGS, ...body });
+      await this.client.indices.create({ index, ...body });
     } catch (error) {
       // Another gateway instance created it first: that is fine.
       if (

@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Modality } from '../../domain/modalities.js';
 import type { Generation, GenerationStore, HashBatch } from '../../models/ports.js';
-import { INDEX_SETTINGS, generationMapping } from './index-mapping.js';
+import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
 import {
   encodedVectorOf,
   setTokens,
@@ -10,11 +10,16 @@ import {
 } from './item-document.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import { CLOCK_SKEW_MS, type RevisionClock } from './revision-clock.js';
-import { scan, type ScanRow } from './scan.js';
+import { scan, scanSlices, type ScanRow } from './scan.js';
+import { Semaphore } from './semaphore.js';
 import { decodeVector } from './vector-encoding.js';
 
 /** Documents read per request when copying a generation. */
 const COPY_BATCH = 500;
+/** Slices of the copy read side by side (each hashes and writes its own batches). */
+const COPY_SLICES = 2;
+/** Bulk writes of a copy in flight at most: more batches wait (back-pressure on the reads). */
+const COPY_BULKS_IN_FLIGHT = 2;
 /** Ids read per request when comparing generations (no `_source`). */
 const ID_BATCH = 5000;
 
@@ -39,6 +44,9 @@ export class Generations implements GenerationStore {
     private readonly transport: ResilientTransport,
     private readonly revisions: RevisionClock,
     private readonly alias: string,
+    private readonly layout: IndexLayout,
+    /** Replaced generations kept (write-blocked) after a switch; older ones are deleted. */
+    private readonly keepGenerations = 0,
   ) {}
 
   async generation(): Promise<Generation> {
@@ -63,20 +71,27 @@ export class Generations implements GenerationStore {
     onProgress?: (rehashed: number) => void,
   ): Promise<number> {
     const current = await this.generation();
-    await this.deleteGenerationsBefore(current.id);
+    // Replaced generations beyond those to keep (a cleanup cut short by a restart).
+    await this.deleteReplacedGenerations(current.id, this.keepGenerations);
     const target = nextGenerationIndex(this.alias, current.id);
     await this.transport.call('init', (client) =>
       client.indices.create({
         index: target,
-        settings: INDEX_SETTINGS,
+        settings: generationSettings(this.layout),
         mappings: generationMapping({ ...current.versions, [modality]: version }),
       }),
     );
     // The catch-up pass may copy an item again: count each item once.
     const rehashedIds = new Set<string>();
+    // The revision each copied item had: a copy later deleted from the old generation is
+    // removed from the new one unless written there since (a newer revision).
+    const copied = new Map<string, number>();
     const copy = (query?: estypes.QueryDslQueryContainer) =>
-      this.copyGeneration(current.id, query, target, modality, version, hash, (ids) => {
-        for (const id of ids) rehashedIds.add(id);
+      this.copyGeneration(current.id, query, target, modality, version, hash, (rows) => {
+        for (const { id, revision, rehashed } of rows) {
+          copied.set(id, revision);
+          if (rehashed) rehashedIds.add(id);
+        }
         onProgress?.(rehashedIds.size);
       });
     try {
@@ -88,7 +103,6 @@ export class Generations implements GenerationStore {
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
-      const switchedAt = this.revisions.next();
       await this.transport.call('alias', (client) =>
         client.indices.updateAliases({
           actions: [
@@ -104,8 +118,8 @@ export class Generations implements GenerationStore {
       // Writes acknowledged before the block must be visible to the catch-up scan.
       await this.refreshIndex(current.id);
       await copy({ range: { revision: { gte: copyStart } } });
-      // Writes stamped (up to clock skew) before the switch went to the old generation only.
-      await this.removeDeletedSince(current.id, target, switchedAt - CLOCK_SKEW_MS * 1000);
+      // Items copied, then deleted from the old generation before its block, go too.
+      await this.removeDeletedFromOld(current.id, target, copied);
       await this.refreshIndex(target);
     } catch (error) {
       const client = this.transport.client;
@@ -114,9 +128,19 @@ export class Generations implements GenerationStore {
       if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
       throw error;
     }
-    // The old generation stays, write-blocked: a late write to it fails and is sent again to the
-    // new one (deleted, its name would be auto-created by the next write and swallow it).
+    // The replaced generation stays write-blocked while a write aimed at it may still be on its
+    // way (it fails and is sent again to the new one; deleted, its name would be auto-created by
+    // that write and swallow it), then goes unless LSHQL_KEEP_GENERATIONS keeps it.
+    this.scheduleCleanup(target);
     return rehashedIds.size;
+  }
+
+  /** Deletes the replaced generations of `current` beyond the `keep` most recent ones. */
+  private scheduleCleanup(current: string): void {
+    const timer = setTimeout(() => {
+      this.deleteReplacedGenerations(current, this.keepGenerations).catch(() => undefined);
+    }, this.transport.longestRequestMs);
+    timer.unref();
   }
 
   private async refreshIndex(index: string): Promise<void> {
@@ -135,18 +159,14 @@ export class Generations implements GenerationStore {
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onCopied: (rehashedIds: string[]) => void,
+    onCopied: (rows: { id: string; revision: number; rehashed: boolean }[]) => void,
   ): Promise<void> {
-    const batches = scan<ItemDocument>(this.transport, {
-      index: source,
-      batchSize: COPY_BATCH,
-      ...(query ? { query } : {}),
-    });
-    for await (const batch of batches) {
+    const slots = new Semaphore(COPY_BULKS_IN_FLIGHT);
+    const copyBatch = async (batch: ScanRow<ItemDocument>[]) => {
       const rows = batch.filter((row): row is { id: string; source: ItemDocument } =>
         Boolean(row.source),
       );
-      if (rows.length === 0) continue;
+      if (rows.length === 0) return;
       const toHash = rows.flatMap((row) => {
         const encoded = encodedVectorOf(row.source, modality);
         return encoded ? [{ row, vector: decodeVector(encoded) }] : [];
@@ -167,8 +187,8 @@ export class Generations implements GenerationStore {
           { ...withDenseVectors(row.source), revision },
         ];
       });
-      const response = await this.transport.call('bulk', (client) =>
-        client.bulk({ operations, refresh: false }),
+      const response = await slots.run(() =>
+        this.transport.call('bulk', (client) => client.bulk({ operations, refresh: false })),
       );
       const failed = response.items.filter((entry) => {
         const error = Object.values(entry)[0]?.error;
@@ -179,36 +199,78 @@ export class Generations implements GenerationStore {
           `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
         );
       }
-      onCopied(toHash.map(({ row }) => row.id));
-    }
+      const hashed = new Set(toHash.map(({ row }) => row.id));
+      onCopied(
+        rows.map((row) => ({
+          id: row.id,
+          revision: row.source.revision ?? 0,
+          rehashed: hashed.has(row.id),
+        })),
+      );
+    };
+    // One point in time: a consistent view of the source, read in slices side by side.
+    await scanSlices<ItemDocument>(
+      this.transport,
+      { index: source, batchSize: COPY_BATCH, slices: COPY_SLICES, ...(query ? { query } : {}) },
+      copyBatch,
+    );
   }
 
-  /** Drops the generations replaced before `current` (kept one activation long, blocked). */
-  private async deleteGenerationsBefore(current: string): Promise<void> {
+  /**
+   * Drops the generations replaced before `current`, but the `keep` most recent of them (which
+   * stay write-blocked).
+   */
+  async deleteReplacedGenerations(current: string, keep: number): Promise<void> {
     const indexes = await this.transport.call('init', (client) =>
       client.indices.get({ index: `${this.alias}-*` }, { ignore: [404] }),
     );
-    const old = Object.keys(indexes).filter((index) => index < current);
+    const replaced = Object.keys(indexes)
+      .filter((index) => /-\d{6}$/.test(index) && index < current)
+      .sort();
+    const old = replaced.slice(0, Math.max(0, replaced.length - keep));
     if (old.length > 0) {
-      await this.transport.call('delete', (client) => client.indices.delete({ index: old }));
+      await this.transport.call('delete', (client) =>
+        client.indices.delete({ index: old }, { ignore: [404] }),
+      );
     }
   }
 
   /**
-   * Deletes from `target` the items written before `before` that are no longer in the old
-   * generation: they were deleted there after the copy read them.
+   * Deletes from `target` the copied items that are no longer in the old generation (deleted
+   * there after the copy read them), unless written to `target` since: only a document still at
+   * the copied revision goes, and only if it did not change between reading and deleting it.
    */
-  private async removeDeletedSince(old: string, target: string, before: number): Promise<void> {
+  private async removeDeletedFromOld(
+    old: string,
+    target: string,
+    copied: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const kept = new Set<string>();
     for await (const rows of this.ids(old)) for (const row of rows) kept.add(row.id);
-    const gone: string[] = [];
-    for await (const rows of this.ids(target, { range: { revision: { lt: before } } })) {
-      for (const row of rows) if (!kept.has(row.id)) gone.push(row.id);
+    const gone = [...copied.keys()].filter((id) => !kept.has(id));
+    for (let start = 0; start < gone.length; start += ID_BATCH) {
+      const ids = gone.slice(start, start + ID_BATCH);
+      const response = await this.transport.call('mget', (client) =>
+        client.mget<{ revision?: number }>({ index: target, ids, _source: ['revision'] }),
+      );
+      const operations = response.docs.flatMap((doc) => {
+        if (!('found' in doc) || !doc.found || doc._seq_no === undefined) return [];
+        if (doc._source?.revision !== copied.get(doc._id)) return [];
+        return [
+          {
+            delete: {
+              _index: target,
+              _id: doc._id,
+              if_seq_no: doc._seq_no,
+              if_primary_term: doc._primary_term ?? 1,
+            },
+          },
+        ];
+      });
+      if (operations.length === 0) continue;
+      // A conflict means a newer write landed meanwhile: it stays.
+      await this.transport.call('bulk', (client) => client.bulk({ operations }));
     }
-    if (gone.length === 0) return;
-    await this.transport.call('bulk', (client) =>
-      client.bulk({ operations: gone.map((id) => ({ delete: { _index: target, _id: id } })) }),
-    );
   }
 
   /** The ids of an index's documents matching `query`. */

@@ -73,7 +73,24 @@ export const MODELS_MAPPING = {
   },
 } as const satisfies estypes.MappingTypeMapping;
 
-export const INDEX_SETTINGS = {
-  number_of_shards: 1,
-  number_of_replicas: 0,
-} as const;
+/** How the lshql indexes are laid out on the cluster (LSHQL_SHARDS, LSHQL_REPLICAS). */
+export interface IndexLayout {
+  /** Primary shards of an items generation. */
+  shards: number;
+  replicas: number;
+}
+
+export const DEFAULT_LAYOUT: IndexLayout = { shards: 1, replicas: 0 };
+
+/** Settings of an items generation: sharded as configured. */
+export function generationSettings(layout: IndexLayout): estypes.IndicesIndexSettings {
+  return { number_of_shards: layout.shards, number_of_replicas: layout.replicas };
+}
+
+/** Settings of the small indexes (models, jobs): one shard, replicated as configured. */
+export function smallIndexSettings(layout: IndexLayout): estypes.IndicesIndexSettings {
+  return { number_of_shards: 1, number_of_replicas: layout.replicas };
+}
+
+/** A generation's settings with the default layout (one shard, no replica). */
+export const INDEX_SETTINGS = generationSettings(DEFAULT_LAYOUT);

@@ -9,7 +9,7 @@ import {
   type VersionField,
 } from '../../domain/modalities.js';
 import type { ItemView, StoredItem } from '../../domain/item.js';
-import { decodeVector, encodeVector } from './vector-encoding.js';
+import { decodeVector, encodeVector, float32Values } from './vector-encoding.js';
 
 /** The fields every item document has; the per-modality ones come from the modality table. */
 interface CommonFields {
@@ -69,7 +69,7 @@ export function toDocument(item: StoredItem): ItemDocument {
     const vector = item.vectors[spec.name];
     if (vector) {
       vectors[spec.key] = encodeVector(vector);
-      if (!isZeroNorm(vector)) doc[spec.vectorField] = unitVector(vector);
+      if (!isZeroNorm(vector)) doc[spec.vectorField] = float32Values(unitVector(vector));
     }
     const tokens = item.tokens[spec.name];
     const version = item.modelVersions[spec.name];
@@ -84,7 +84,7 @@ export function withDenseVectors(doc: ItemDocument): ItemDocument {
   for (const spec of MODALITY_TABLE) {
     const encoded = doc.vectors?.[spec.key];
     const vector = encoded ? decodeVector(encoded) : null;
-    if (vector && !isZeroNorm(vector)) copy[spec.vectorField] = unitVector(vector);
+    if (vector && !isZeroNorm(vector)) copy[spec.vectorField] = float32Values(unitVector(vector));
   }
   return copy;
 }

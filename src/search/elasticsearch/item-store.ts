@@ -111,15 +111,36 @@ export class ItemStore {
     });
   }
 
+  /**
+   * Deletes items, each stamped with a revision like a write (a copy made by an activation never
+   * brings it back). A delete that hits a generation replaced meanwhile is sent again through the
+   * alias, to the new one.
+   */
   async deleteItems(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    const response = await this.transport.call('bulk', (client) =>
-      client.bulk({
-        operations: ids.map((id) => ({ delete: { _index: this.alias, _id: id } })),
-        refresh: this.options.refresh,
-      }),
-    );
-    return response.items.filter((entry) => entry.delete?.result === 'deleted').length;
+    let pending = [...ids];
+    let deleted = 0;
+    for (let attempt = 0; attempt < 3 && pending.length > 0; attempt++) {
+      const batch = pending;
+      const response = await this.transport.call('bulk', (client) =>
+        client.bulk({
+          operations: batch.map((id) => ({
+            delete: {
+              _index: this.alias,
+              _id: id,
+              version: this.revisions.next(),
+              version_type: 'external_gte' as const,
+            },
+          })),
+          refresh: this.options.refresh,
+        }),
+      );
+      pending = [];
+      response.items.forEach((entry, i) => {
+        if (entry.delete?.result === 'deleted') deleted++;
+        else if (bulkItemError(entry)?.code === STALE_GENERATION) pending.push(batch[i]!);
+      });
+    }
+    return deleted;
   }
 
   async countItems(): Promise<number> {

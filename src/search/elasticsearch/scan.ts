@@ -46,3 +46,53 @@ export async function* scan<T>(
     if (!searchAfter) return;
   }
 }
+
+/**
+ * Reads every document of `index` matching the query from one point in time, split into
+ * `slices` that are read side by side, each paged with `search_after`; `each` is awaited per
+ * batch (its slice reads on when it returns: back-pressure). The point in time is closed at the
+ * end, also on failure.
+ */
+export async function scanSlices<T>(
+  transport: ResilientTransport,
+  request: ScanRequest & { slices: number; keepAlive?: string },
+  each: (rows: ScanRow<T>[]) => Promise<void>,
+): Promise<void> {
+  const { index, batchSize, query = { match_all: {} }, source, slices } = request;
+  const keepAlive = request.keepAlive ?? '2m';
+  const opened = await transport.call('pit', (client) =>
+    client.openPointInTime({ index, keep_alive: keepAlive }),
+  );
+  let pitId = opened.id;
+  const readSlice = async (slice: number) => {
+    let searchAfter: estypes.SortResults | undefined;
+    for (;;) {
+      const response = await transport.call('scan', (client) =>
+        client.search<T>({
+          size: batchSize,
+          pit: { id: pitId, keep_alive: keepAlive },
+          sort: [{ _shard_doc: 'asc' }],
+          track_total_hits: false,
+          query,
+          ...(slices > 1 ? { slice: { id: String(slice), max: slices } } : {}),
+          ...(source !== undefined ? { _source: source } : {}),
+          ...(searchAfter ? { search_after: searchAfter } : {}),
+        }),
+      );
+      if (response.pit_id) pitId = response.pit_id;
+      const hits = response.hits.hits;
+      const rows = hits.flatMap((hit) => (hit._id ? [{ id: hit._id, source: hit._source }] : []));
+      if (rows.length > 0) await each(rows);
+      if (hits.length < batchSize) return;
+      searchAfter = hits[hits.length - 1]?.sort;
+      if (!searchAfter) return;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, slices) }, (_, i) => readSlice(i)));
+  } finally {
+    await transport
+      .call('pit', (client) => client.closePointInTime({ id: pitId }))
+      .catch(() => undefined);
+  }
+}

@@ -15,3 +15,25 @@ export function decodeVector(encoded: string): number[] {
   for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
   return vector;
 }
+
+/**
+ * A vector as float32 values written with at most 9 significant digits: what Elasticsearch keeps
+ * of a `float` dense vector anyway, in about half the JSON of a float64's 17 digits.
+ */
+export function float32Values(vector: readonly number[]): number[] {
+  const out = new Array<number>(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const f = Math.fround(vector[i]!);
+    let short = f;
+    // 6 digits round-trip most float32 values; 9 always do.
+    for (let digits = 6; digits <= 9; digits++) {
+      const candidate = Number(f.toPrecision(digits));
+      if (Math.fround(candidate) === f) {
+        short = candidate;
+        break;
+      }
+    }
+    out[i] = short;
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import type {
 } from '../backend.js';
 import type { SimilarPlan } from '../query-plan.js';
 import { ItemMap, copyItem } from './item-map.js';
+import { InMemoryJobStore } from './job-store.js';
 import { InMemoryModelStore } from './model-store.js';
 import { runSimilarPlan } from './plan-runner.js';
 import { SnapshotFile } from './snapshot-file.js';
@@ -42,6 +43,7 @@ function byId(a: string, b: string): number {
 export class EmbeddedBackend implements SearchBackend {
   readonly kind = 'embedded' as const;
   readonly models: InMemoryModelStore;
+  readonly jobs = new InMemoryJobStore();
 
   private readonly items = new ItemMap();
   private readonly index = new TokenIndex();

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
+import { hashVectors } from '../../src/models/hash-vectors.js';
+import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import { DELETE, INGEST, TRAIN, type IngestData } from '../support/operations.js';
+
+// Writes and deletes that race the building of a generation: none is lost, none resurrected.
+// The test acts from inside the activation's hashing step, so the points it hits are fixed:
+// while the first copy pass runs (items already copied and not yet read), and in the pass that
+// carries over what changed meanwhile (after the alias switch on Elasticsearch).
+describe.each<BackendKind>(['embedded', 'elasticsearch'])(
+  'deletes and overwrites during an activation (%s)',
+  (kind) => {
+    let gateway: Gateway;
+    // More than one copy batch (500): some items are read before the changes, some after.
+    const items = generateSyntheticItems({ count: 1200, imageDim: 12, textDim: 8, topics: 4 });
+    const ids = items.map((item) => item.id).sort();
+
+    beforeAll(async () => {
+      gateway = await startGateway({
+        backend: kind,
+        env: { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' },
+      });
+      for (let i = 0; i < items.length; i += 300) {
+        const response = await gateway.gql<IngestData>(INGEST, {
+          items: items.slice(i, i + 300).map(toItemInput),
+        });
+        expect(response.data?.ingestItems.failed).toEqual([]);
+      }
+      const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 4, clusters: 8 });
+      expect(trained.errors).toBeUndefined();
+    }, 180_000);
+    afterAll(async () => {
+      await gateway?.close();
+    });
+
+    const rename = async (which: string[], title: string) => {
+      const byId = new Map(items.map((item) => [item.id, item]));
+      const response = await gateway.gql<IngestData>(INGEST, {
+        items: which.map((id) => ({ ...toItemInput(byId.get(id)!), title })),
+      });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.ingestItems.failed).toEqual([]);
+    };
+    const remove = async (which: string[]) => {
+      const response = await gateway.gql<{ deleteItems: number }>(DELETE, { ids: which });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.deleteItems).toBe(which.length);
+    };
+
+    it('keeps every change made while a generation is built', async () => {
+      const deletedEarly = [...ids.slice(0, 10), ...ids.slice(1000, 1010)];
+      const renamedEarly = [...ids.slice(20, 30), ...ids.slice(1020, 1030)];
+      const deletedLate = ids.slice(40, 50);
+      // Renamed during the first pass, then deleted in the carry-over pass.
+      const renamedThenDeleted = ids.slice(60, 65);
+      const renamedLate = ids.slice(70, 80);
+      const fresh = generateSyntheticItems({ count: 5, seed: 5, imageDim: 12, textDim: 8 }).map(
+        (item) => ({ ...toItemInput(item), id: `fresh-${item.id}` }),
+      );
+
+      const version = (await gateway.backend.generation()).versions.IMAGE!;
+      const model = await gateway.services.registry.load('IMAGE', version);
+      const before = (await gateway.backend.generation()).id;
+      let calls = 0;
+      let lateDone = false;
+      const rehashed = await gateway.backend.activateModel('IMAGE', version, async (vectors) => {
+        calls++;
+        if (calls === 1) {
+          await remove(deletedEarly);
+          await rename([...renamedEarly, ...renamedThenDeleted], 'renamed early');
+          const response = await gateway.gql<IngestData>(INGEST, { items: fresh });
+          expect(response.data!.ingestItems.failed).toEqual([]);
+        }
+        // The pass that carries over what changed meanwhile: on Elasticsearch, after the alias
+        // switch; embedded, after the first pass's 3 chunks of 500.
+        const carryOver =
+          kind === 'elasticsearch'
+            ? (await gateway.backend.generation()).id !== before
+            : calls === 4;
+        if (carryOver && !lateDone) {
+          lateDone = true;
+          await remove([...deletedLate, ...renamedThenDeleted]);
+          await rename(renamedLate, 'renamed late');
+        }
+        return hashVectors(model, vectors);
+      });
+      expect(lateDone).toBe(true);
+      expect(rehashed).toBeGreaterThan(0);
+      await gateway.backend.refresh();
+
+      const gone = [...deletedEarly, ...deletedLate, ...renamedThenDeleted];
+      expect((await gateway.backend.getItems(gone)).filter((item) => item !== null)).toEqual([]);
+      const early = await gateway.backend.getItems(renamedEarly);
+      expect(early.map((item) => item?.title)).toEqual(renamedEarly.map(() => 'renamed early'));
+      const late = await gateway.backend.getItems(renamedLate);
+      expect(late.map((item) => item?.title)).toEqual(renamedLate.map(() => 'renamed late'));
+      const added = await gateway.backend.getItems(fresh.map((item) => item.id));
+      expect(added.every((item) => item !== null)).toBe(true);
+      expect(await gateway.backend.countItems()).toBe(items.length - gone.length + fresh.length);
+      // Every item is hashed for the generation it is in.
+      const all = await gateway.backend.getItems([...ids, ...fresh.map((item) => item.id)]);
+      for (const item of all) {
+        if (item) expect(item.modelVersions.IMAGE).toBe(version);
+      }
+
+      // Elasticsearch: the replaced generation is deleted once no write can aim at it.
+      if (gateway.backend instanceof ElasticsearchBackend) {
+        const backend = gateway.backend;
+        const current = (await backend.generation()).id;
+        let indexes: string[] = [];
+        do {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          indexes = Object.keys(
+            await backend.client.indices.get({ index: `${backend.itemsAlias}-*` }),
+          );
+        } while (indexes.length > 1);
+        expect(indexes).toEqual([current]);
+      }
+    });
+  },
+);
+
+describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      backend: 'elasticsearch',
+      env: {
+        LSHQL_KEEP_GENERATIONS: '1',
+        LSHQL_ES_TIMEOUT_MS: '2000',
+        LSHQL_ES_MAX_RETRIES: '0',
+      },
+    });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('keeps the most recent replaced generation, write-blocked, and deletes older ones', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const generations = [(await backend.generation()).id];
+    for (let i = 0; i < 3; i++) {
+      const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+      expect(trained.errors).toBeUndefined();
+      generations.push((await backend.generation()).id);
+    }
+    expect(new Set(generations).size).toBe(4);
+    let indexes: string[] = [];
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      indexes = Object.keys(await backend.client.indices.get({ index: `${backend.itemsAlias}-*` }));
+    } while (indexes.length > 2);
+    expect(indexes.sort()).toEqual(generations.slice(2));
+    const settings = await backend.client.indices.getSettings({ index: generations[2]! });
+    expect(settings[generations[2]!]?.settings?.index?.blocks?.write).toBe('true');
+  });
+});
