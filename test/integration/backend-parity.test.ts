@@ -302,12 +302,12 @@ describe('the embedded and Elasticsearch backends answer every plan kind the sam
   });
 
   it('without exact ranking or with a document-frequency cap, returns the same token matches', async () => {
-    // Activation copies every item into the new generation and then re-writes it with its new
-    // tokens, so the activated generation holds a (soft-)deleted copy of each item, and Lucene's
-    // BM25 statistics (document frequency, documents with the field) count deleted documents:
-    // there Elasticsearch's token-match scores differ from the embedded backend's (exact ranking
-    // is unaffected). Token-match order is compared on generations without deleted copies: both
-    // models imported before any item is written, every item hashed as it is ingested.
+    // Lucene's BM25 statistics (document frequency, documents with the field) count deleted
+    // documents until a merge drops them, and every overwrite leaves one (an activation writes
+    // each item once, but items ingested again do too): there Elasticsearch's token-match scores
+    // may differ from the embedded backend's (exact ranking is unaffected). Token-match order is
+    // compared on generations never overwritten: both models imported before any item is written,
+    // every item hashed as it is ingested.
     const [esFresh, embeddedFresh] = await Promise.all([
       startGateway({ backend: 'elasticsearch' }),
       startGateway({ backend: 'embedded' }),

@@ -160,4 +160,16 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
     const settings = await backend.client.indices.getSettings({ index: generations[2]! });
     expect(settings[generations[2]!]?.settings?.index?.blocks?.write).toBe('true');
   });
+
+  it('writes each item once into a new generation: no deleted copies skew the token statistics', async () => {
+    // All 100 items were written within the catch-up pass's look-back, so that pass reads them
+    // all again; each must be skipped, not rewritten (Lucene counts deleted copies in df).
+    const backend = gateway.backend as ElasticsearchBackend;
+    const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+    expect(trained.errors).toBeUndefined();
+    const current = (await backend.generation()).id;
+    await backend.client.indices.refresh({ index: current });
+    const stats = await backend.client.indices.stats({ index: current, metric: 'docs' });
+    expect(stats.indices?.[current]?.primaries?.docs).toMatchObject({ count: 100, deleted: 0 });
+  });
 });

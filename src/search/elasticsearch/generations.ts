@@ -86,8 +86,12 @@ export class Generations implements GenerationStore {
     // The revision each copied item had: a copy later deleted from the old generation is
     // removed from the new one unless written there since (a newer revision).
     const copied = new Map<string, number>();
+    // Each item is written to the new generation once per revision: the catch-up pass skips what
+    // the first pass copied unchanged, since a rewrite would leave a deleted copy behind, which
+    // Lucene still counts in the token statistics `more_like_this` selects terms by.
+    const unchanged = (id: string, revision: number) => copied.get(id) === revision;
     const copy = (query?: estypes.QueryDslQueryContainer) =>
-      this.copyGeneration(current.id, query, target, modality, version, hash, (rows) => {
+      this.copyGeneration(current.id, query, target, modality, version, hash, unchanged, (rows) => {
         for (const { id, revision, rehashed } of rows) {
           copied.set(id, revision);
           if (rehashed) rehashedIds.add(id);
@@ -149,8 +153,8 @@ export class Generations implements GenerationStore {
 
   /**
    * Copies the documents of `source` matching `query` into `target`, re-hashing `modality` with
-   * `hash`. Each copy keeps the source's revision as its external version, so it never
-   * overwrites a newer write.
+   * `hash`, but those `skip` says are there already. Each copy keeps the source's revision as its
+   * external version, so it never overwrites a write as new or newer.
    */
   private async copyGeneration(
     source: string,
@@ -159,12 +163,14 @@ export class Generations implements GenerationStore {
     modality: Modality,
     version: number,
     hash: HashBatch,
+    skip: (id: string, revision: number) => boolean,
     onCopied: (rows: { id: string; revision: number; rehashed: boolean }[]) => void,
   ): Promise<void> {
     const slots = new Semaphore(COPY_BULKS_IN_FLIGHT);
     const copyBatch = async (batch: ScanRow<ItemDocument>[]) => {
-      const rows = batch.filter((row): row is { id: string; source: ItemDocument } =>
-        Boolean(row.source),
+      const rows = batch.filter(
+        (row): row is { id: string; source: ItemDocument } =>
+          Boolean(row.source) && !skip(row.id, row.source!.revision ?? 0),
       );
       if (rows.length === 0) return;
       const toHash = rows.flatMap((row) => {
@@ -181,7 +187,8 @@ export class Generations implements GenerationStore {
               _index: target,
               _id: row.id,
               version: revision,
-              version_type: 'external_gte' as const,
+              // Strictly newer only: an equal revision is the same write, already there.
+              version_type: 'external' as const,
             },
           },
           { ...withDenseVectors(row.source), revision },
