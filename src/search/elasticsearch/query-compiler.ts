@@ -3,6 +3,7 @@ import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
 import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
 import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
 import { encodedVectorPath } from './item-document.js';
+import { tagFilterClauses } from './filter-clauses.js';
 
 /*
  * The query compiler: a SimilarPlan becomes the body of one `_search` request, a single `bool`
@@ -38,6 +39,9 @@ function tokenClauses(plan: SimilarPlan, index: string): unknown[] {
     more_like_this: {
       fields: [lshField(clause.modality)],
       like: likeOf(clause, index),
+      ...(clause.unlike?.length
+        ? { unlike: likeOf({ ...clause, tokens: clause.unlike }, index) }
+        : {}),
       min_term_freq: plan.mlt.minTermFreq,
       min_doc_freq: plan.mlt.minDocFreq,
       max_query_terms: plan.mlt.maxQueryTerms,
@@ -56,10 +60,11 @@ function textMatch(text: string): unknown {
   };
 }
 
-/** The text filter and the excluded ids, as filter clauses. */
+/** The text and tag filters and the excluded ids, as filter clauses. */
 function restrictions(plan: SimilarPlan): unknown[] {
   const filter: unknown[] = [];
   if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
+  filter.push(...tagFilterClauses(plan.tags));
   if (plan.excludeIds.length > 0) {
     filter.push({ bool: { must_not: [{ ids: { values: plan.excludeIds } }] } });
   }
@@ -143,6 +148,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
     should.length > 0 ? { should, minimum_should_match: 1 } : {};
   const filter: unknown[] = should.length > 0 ? [] : [withVectorsOf(plan)];
   if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
+  filter.push(...tagFilterClauses(plan.tags));
   if (filter.length > 0) bool.filter = filter;
   if (plan.excludeIds.length > 0) bool.must_not = [{ ids: { values: plan.excludeIds } }];
   return {
