@@ -48,6 +48,7 @@ export function cutPage(
     c !== undefined && (page.minScore === null || (c.exactScore ?? 0) >= page.minScore);
   const slice = ranked.slice(page.offset, end);
   const hits = slice.filter((c) => passes(c));
-  const more = hits.length === slice.length && hits.length > 0 && passes(ranked[end]);
+  const more =
+    end < MAX_PAGE_DEPTH && hits.length === slice.length && hits.length > 0 && passes(ranked[end]);
   return { hits, nextCursor: more ? encodeCursor(end, page.key) : null };
 }
