@@ -60,6 +60,8 @@ export interface SimilarPlan {
    * without `rank`, the candidates carry these vectors back.
    */
   vectorsFor: Modality[];
+  /** Also count the matched candidates, up to this many (see `CandidateList`). */
+  countUpTo?: number;
   /** When set, the backend ranks the candidates exactly and returns the best `rank.size`. */
   rank?: ExactRanking;
 }

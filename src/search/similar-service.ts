@@ -1,7 +1,7 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
 import { checkVector } from '../domain/vectors.js';
-import type { Candidate, SearchBackend } from './backend.js';
+import type { Candidate, CandidateList, SearchBackend } from './backend.js';
 import { MODALITIES, type Modality } from '../domain/modalities.js';
 import { exactScore, mergeRanked } from './exact-rank.js';
 import {
@@ -12,7 +12,7 @@ import {
 } from './query-plan.js';
 import type { ItemView } from '../domain/item.js';
 import { planFilterOf, type ItemFilterInput, type PlanFilter } from './item-filter.js';
-import { queryKey } from './cursor.js';
+import { MAX_PAGE_DEPTH, queryKey } from './cursor.js';
 import { cutPage, fetchSize, pageRequest, type PageRequest } from './page.js';
 import { lazyExplainer, type ExplainedQuery, type ModalityExplanation } from './explanation.js';
 import {
@@ -148,29 +148,46 @@ export class SimilarService {
   }
 
   /** Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine. */
-  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<Candidate[]> {
+  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<CandidateList> {
     const candidates = await this.backend.executeSimilar(plan);
     if (plan.rank) return candidates;
-    return candidates.map((c) => ({
+    const scored: CandidateList = candidates.map((c) => ({
       ...c,
       vectors: {},
       exactScore: exactScore(c.vectors, queries),
     }));
+    if (candidates.matched !== undefined) scored.matched = candidates.matched;
+    return scored;
   }
 
   /**
-   * The token match, and when a filter leaves fewer than `size` candidates sharing a token,
-   * also the filter's other matches (up to a bound) so that exact re-ranking can still return
-   * `size` hits whenever that many items pass the filter.
+   * How many token-match candidates a filtered query needs to skip the filter-only ranking:
+   * the depth limit, so pages never switch between the two (the ranking counts at most the
+   * rerank depth, and unranked the page's own size decides).
+   */
+  private fallbackThreshold(size: number): number {
+    const depth = this.options.rerankDepth;
+    return depth > 0 ? Math.min(MAX_PAGE_DEPTH + 1, depth) : size;
+  }
+
+  /**
+   * With a filter, the token match also counts its candidates up to the depth limit. When
+   * fewer than that pass the filter (or fewer than `size`), the filter's other matches are
+   * ranked too (up to a bound), so that exact re-ranking returns `size` hits whenever that many
+   * items pass the filter. The choice depends on the query, not on the page: every page of
+   * one query ranks the same candidates.
    */
   private async withFilterFallback(
     plan: SimilarPlan,
     queries: RankQuery[],
     size: number,
   ): Promise<Candidate[]> {
-    const candidates = await this.execute(plan, queries);
     const filtered = plan.textFilter !== null || !!plan.tags;
-    if (!filtered || candidates.length >= size) return candidates;
+    if (!filtered) return this.execute(plan, queries);
+    const enough = this.fallbackThreshold(size);
+    const candidates = await this.execute({ ...plan, countUpTo: enough }, queries);
+    const matched = candidates.matched ?? candidates.length;
+    if (candidates.length >= size && matched >= enough) return candidates;
     const more = await this.execute(
       {
         ...plan,

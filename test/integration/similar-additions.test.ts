@@ -166,6 +166,19 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])('additions on the %s b
       }
     });
 
+    it('keeps pages equal to one larger `first` under selective filters too', async () => {
+      // Filters that few of the query's token matches pass: the filter-only ranking steps in,
+      // for every page of the query alike.
+      for (const item of items.slice(0, 6)) {
+        for (let topic = 0; topic < 6; topic++) {
+          const variables = { id: item.id, filter: { tagsAny: [`topic-${topic}`] } };
+          const larger = await run(SIMILAR_PAGED, { ...variables, first: 40 });
+          const pages = (await allPages(SIMILAR_PAGED, variables, 10)).flat().slice(0, 40);
+          expect(ids(pages), `${item.id} topic-${topic}`).toEqual(ids(larger.hits));
+        }
+      }
+    });
+
     it('pages a filtered ranking to its end, where nextCursor is null', async () => {
       const item = items[2]!;
       const filter = { tagsAny: [item.tags[0]!] };

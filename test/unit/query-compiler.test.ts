@@ -148,6 +148,11 @@ describe('compileSimilarQuery with tag filters and unlike', () => {
     expect(should[0]!.knn.filter).toEqual(expect.arrayContaining(tagClauses));
   });
 
+  it('counts the matches up to countUpTo (track_total_hits), and not otherwise', () => {
+    expect(compileSimilarQuery({ ...basePlan, countUpTo: 1001 }, 'i').track_total_hits).toBe(1001);
+    expect(compileSimilarQuery(basePlan, 'i').track_total_hits).toBe(false);
+  });
+
   it('sends unlike tokens as an artificial unlike document', () => {
     const body = compileSimilarQuery(
       {

@@ -13,7 +13,8 @@ import { tagFilterClauses } from './filter-clauses.js';
 /** The body of one `_search` request: a single `bool` query built from a plan. */
 export interface SimilarSearchBody {
   size: number;
-  track_total_hits: false;
+  /** False, or the bound up to which matches are counted (`plan.countUpTo`). */
+  track_total_hits: false | number;
   query: { bool: Record<string, unknown> };
   _source: { includes: string[] };
 }
@@ -137,7 +138,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
   if (plan.rank) {
     return {
       size: Math.min(plan.rank.size, plan.candidates),
-      track_total_hits: false,
+      track_total_hits: plan.countUpTo ?? false,
       query: rankedQuery(plan, plan.rank, index),
       _source: { includes: HIT_FIELDS },
     };
@@ -153,7 +154,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
   if (plan.excludeIds.length > 0) bool.must_not = [{ ids: { values: plan.excludeIds } }];
   return {
     size: plan.candidates,
-    track_total_hits: false,
+    track_total_hits: plan.countUpTo ?? false,
     query: { bool },
     _source: {
       includes: [...HIT_FIELDS, ...plan.vectorsFor.map(encodedVectorPath)],

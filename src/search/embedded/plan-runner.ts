@@ -1,4 +1,4 @@
-import type { Candidate } from '../backend.js';
+import type { Candidate, CandidateList } from '../backend.js';
 import { rankExactly } from '../exact-rank.js';
 import { passesTags, type TagFilter } from '../item-filter.js';
 import type { SimilarPlan, TokenClause } from '../query-plan.js';
@@ -71,7 +71,11 @@ function filterOnlyCandidates(
  * id). Ranked, every candidate is scored exactly (Elasticsearch's flat `knn`), handed over in
  * write order so equal exact scores also go to the item written first.
  */
-export function runSimilarPlan(plan: SimilarPlan, items: ItemMap, index: TokenIndex): Candidate[] {
+export function runSimilarPlan(
+  plan: SimilarPlan,
+  items: ItemMap,
+  index: TokenIndex,
+): CandidateList {
   if (plan.candidates < 1) return [];
   const restrictions: Restrictions = {
     allowed: plan.textFilter === null ? null : index.matchText(plan.textFilter),
@@ -107,8 +111,16 @@ export function runSimilarPlan(plan: SimilarPlan, items: ItemMap, index: TokenIn
     }
     return [{ item: copyView(item), vectors, modelVersions: { ...item.modelVersions } }];
   });
-  if (!plan.rank) return candidates;
-  // Elasticsearch's ranked request asks for at most `candidates` hits.
-  const size = Math.min(plan.rank.size, plan.candidates);
-  return rankExactly(candidates, { ...plan.rank, size }, plan.candidates);
+  let result: CandidateList = candidates;
+  if (plan.rank) {
+    // Elasticsearch's ranked request asks for at most `candidates` hits.
+    const size = Math.min(plan.rank.size, plan.candidates);
+    result = rankExactly(candidates, { ...plan.rank, size }, plan.candidates);
+  }
+  if (plan.countUpTo !== undefined) {
+    // Ranked, Elasticsearch matches each modality's `candidates` best (its knn `k`).
+    const matched = plan.rank ? Math.min(scores.size, plan.candidates) : scores.size;
+    result.matched = Math.min(matched, plan.countUpTo);
+  }
+  return result;
 }

@@ -39,6 +39,18 @@ describe('EmbeddedBackend tag filters and unlike', () => {
     expect(ids).toEqual(['ab', 'b', 'c']);
   });
 
+  it('counts the passing token matches up to countUpTo', async () => {
+    const tags = { any: ['a', 'b'], all: [], none: [] };
+    const found = await t.backend.executeSimilar(
+      plan([clause], { tags, candidates: 1, countUpTo: 10 }),
+    );
+    expect(found).toHaveLength(1);
+    expect(found.matched).toBe(3);
+    const capped = await t.backend.executeSimilar(plan([clause], { countUpTo: 2 }));
+    expect(capped.matched).toBe(2);
+    expect((await t.backend.executeSimilar(plan([clause]))).matched).toBeUndefined();
+  });
+
   it('matches no item on an unlike token alone', async () => {
     const unliked = { ...clause, unlike: ['1-1'] };
     // Only "0-1" remains a query term: "b" held only "1-1".
