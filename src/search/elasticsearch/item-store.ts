@@ -3,7 +3,6 @@ import type { Modality } from '../../domain/modalities.js';
 import type { StoredItem } from '../../domain/item.js';
 import {
   STALE_GENERATION,
-  type Candidate,
   type CandidateList,
   type ItemWriteResult,
   type VectorRow,
