@@ -1,20 +1,15 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
 import { checkVector } from '../domain/vectors.js';
-import type { Candidate, CandidateList, SearchBackend } from './backend.js';
+import type { SearchBackend } from './backend.js';
 import { MODALITIES, type Modality } from '../domain/modalities.js';
-import { exactScore, mergeRanked } from './exact-rank.js';
-import {
-  DEFAULT_MLT_SETTINGS,
-  type MoreLikeThisSettings,
-  type RankQuery,
-  type SimilarPlan,
-} from './query-plan.js';
+import type { MoreLikeThisSettings } from './query-plan.js';
 import type { ItemView } from '../domain/item.js';
-import { planFilterOf, type ItemFilterInput, type PlanFilter } from './item-filter.js';
-import { MAX_PAGE_DEPTH, queryKey } from './cursor.js';
-import { cutPage, fetchSize, pageRequest, type PageRequest } from './page.js';
-import { lazyExplainer, type ExplainedQuery, type ModalityExplanation } from './explanation.js';
+import { RankedSearch, type Prepared } from './ranked-search.js';
+import { planFilterOf, type ItemFilterInput } from './item-filter.js';
+import { queryKey } from './cursor.js';
+import { pageRequest } from './page.js';
+import type { ModalityExplanation } from './explanation.js';
 import {
   checkItemLists,
   itemsQuerySpec,
@@ -87,12 +82,6 @@ export interface SimilarToItemsRequest extends PageArgs {
 /** Tags per filter list, and characters per tag. */
 const FILTER_TAG_LIMITS = { maxTags: 100, maxTagLength: 256 };
 
-/** A request's checked filter and page. */
-interface Prepared {
-  filter: PlanFilter;
-  page: PageRequest;
-}
-
 /**
  * "Items like this": a token match (more_like_this on the LSH fields, filtered) finds
  * candidates, which the backend re-ranks by exact cosine similarity on their stored vectors;
@@ -103,7 +92,11 @@ export class SimilarService {
     private readonly backend: SearchBackend,
     private readonly registry: ModelRegistry,
     private readonly options: SimilarOptions,
-  ) {}
+  ) {
+    this.search = new RankedSearch(backend, options);
+  }
+
+  private readonly search: RankedSearch;
 
   private checkFirst(first: number | null | undefined): number {
     const value = first ?? 10;
@@ -126,107 +119,6 @@ export class SimilarService {
     const { first: _first, after, ...ranking } = request;
     const page = pageRequest(first, after, request.minScore, queryKey({ kind, ...ranking }));
     return { filter, page };
-  }
-
-  private plan(spec: QuerySpec, filter: PlanFilter, size: number): SimilarPlan {
-    const tokensPerClause = Math.max(1, ...spec.clauses.map((c) => c.tokens.length));
-    return {
-      clauses: spec.clauses,
-      textFilter: filter.text,
-      tags: filter.tags,
-      excludeIds: spec.excludeIds,
-      candidates: Math.max(size, this.options.rerankDepth),
-      mlt: {
-        ...DEFAULT_MLT_SETTINGS,
-        // Every token of the query must be eligible: cap at least at tokens per item.
-        maxQueryTerms: tokensPerClause,
-        ...this.options.mlt,
-      },
-      vectorsFor: spec.queries.map((q) => q.modality),
-      ...(this.options.rerankDepth > 0 ? { rank: { queries: spec.queries, size } } : {}),
-    };
-  }
-
-  /** Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine. */
-  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<CandidateList> {
-    const candidates = await this.backend.executeSimilar(plan);
-    if (plan.rank) return candidates;
-    const scored: CandidateList = candidates.map((c) => ({
-      ...c,
-      vectors: {},
-      exactScore: exactScore(c.vectors, queries),
-    }));
-    if (candidates.matched !== undefined) scored.matched = candidates.matched;
-    return scored;
-  }
-
-  /**
-   * How many token-match candidates a filtered query needs to skip the filter-only ranking:
-   * the depth limit, so pages never switch between the two (the ranking counts at most the
-   * rerank depth, and unranked the page's own size decides).
-   */
-  private fallbackThreshold(size: number): number {
-    const depth = this.options.rerankDepth;
-    return depth > 0 ? Math.min(MAX_PAGE_DEPTH + 1, depth) : size;
-  }
-
-  /**
-   * With a filter, the token match also counts its candidates up to the depth limit. When
-   * fewer than that pass the filter (or fewer than `size`), the filter's other matches are
-   * ranked too (up to a bound), so that exact re-ranking returns `size` hits whenever that many
-   * items pass the filter. The choice depends on the query, not on the page: every page of
-   * one query ranks the same candidates.
-   */
-  private async withFilterFallback(
-    plan: SimilarPlan,
-    queries: RankQuery[],
-    size: number,
-  ): Promise<Candidate[]> {
-    const filtered = plan.textFilter !== null || !!plan.tags;
-    if (!filtered) return this.execute(plan, queries);
-    const enough = this.fallbackThreshold(size);
-    const candidates = await this.execute({ ...plan, countUpTo: enough }, queries);
-    const matched = candidates.matched ?? candidates.length;
-    if (candidates.length >= size && matched >= enough) return candidates;
-    const more = await this.execute(
-      {
-        ...plan,
-        clauses: [],
-        excludeIds: [...plan.excludeIds, ...candidates.map((c) => c.item.id)],
-        candidates: Math.max(plan.candidates, this.options.filterFallbackLimit),
-      },
-      queries,
-    );
-    return plan.rank
-      ? mergeRanked([candidates, more], size)
-      : [...candidates, ...more].slice(0, size);
-  }
-
-  /** Searches, cuts the page and attaches the (lazy) explanations. */
-  private async run(
-    spec: QuerySpec,
-    prepared: Prepared,
-  ): Promise<{ result: SimilarResultModel; candidates: Candidate[] }> {
-    const size = fetchSize(prepared.page);
-    const plan = this.plan(spec, prepared.filter, size);
-    const ranked = await this.withFilterFallback(plan, spec.queries, size);
-    const { hits, nextCursor } = cutPage(ranked, prepared.page);
-    const explain = lazyExplainer(
-      hits.map((c) => c.item.id),
-      explainedQueries(spec),
-      (ids) => this.backend.getItems(ids, { withVectors: true }),
-    );
-    return {
-      candidates: hits,
-      result: {
-        hits: hits.map((c) => {
-          const score = c.exactScore ?? 0;
-          return { item: c.item, score, explain: () => explain(c.item.id, score) };
-        }),
-        modelVersions: spec.modelVersions,
-        nextCursor,
-      },
-    };
   }
 
   /** The item's own tokens, or with multi-probe its vector's probe tokens under the same model. */
@@ -285,7 +177,7 @@ export class SimilarService {
       spec.queries.push({ modality, vector, weight });
       spec.modelVersions.push({ modality, version });
     }
-    return (await this.run(spec, prepared)).result;
+    return (await this.search.run(spec, prepared)).result;
   }
 
   /**
@@ -303,7 +195,7 @@ export class SimilarService {
       request.modalities,
       request.weights,
     );
-    return (await this.run(spec, prepared)).result;
+    return (await this.search.run(spec, prepared)).result;
   }
 
   async similarToVector(request: SimilarToVectorRequest): Promise<SimilarResultModel> {
@@ -362,7 +254,7 @@ export class SimilarService {
       spec.queries.push({ modality, vector, weight });
       spec.modelVersions.push({ modality, version: active.record.version });
     }
-    const { result, candidates } = await this.run(spec, prepared);
+    const { result, candidates } = await this.search.run(spec, prepared);
     const stale = candidates.some((c) =>
       spec.modelVersions.some(
         ({ modality, version }) =>
@@ -371,14 +263,4 @@ export class SimilarService {
     );
     return { result, stale };
   }
-}
-
-/** Per ranked modality, the vector and the tokens the search selected (liked, not unliked). */
-function explainedQueries(spec: QuerySpec): ExplainedQuery[] {
-  return spec.queries.map((q) => {
-    const clause = spec.clauses.find((c) => c.modality === q.modality);
-    const unlike = new Set(clause?.unlike ?? []);
-    const tokens = new Set((clause?.tokens ?? []).filter((t) => !unlike.has(t)));
-    return { modality: q.modality, vector: q.vector, tokens };
-  });
 }
