@@ -36,9 +36,35 @@ const ConfigSchema = z.object({
   LSHQL_SEED: z.coerce.number().int().default(42),
   LSHQL_DEMO_DATA: boolean.default(true),
   LSHQL_EMBEDDED_FILE: z.string().optional(),
+  /** Requests slower than this (ms) are logged at warn; per-request logs are at debug. */
+  LSHQL_SLOW_REQUEST_MS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Operation names /metrics labels by name (comma-separated GraphQL names); any other name is
+   * counted as `other`, so clients cannot grow the label set.
+   */
+  LSHQL_METRICS_OPERATIONS: z
+    .string()
+    .regex(
+      /^\s*([_A-Za-z][_0-9A-Za-z]{0,63}\s*(,\s*[_A-Za-z][_0-9A-Za-z]{0,63}\s*){0,99})?$/,
+      'comma-separated GraphQL operation names (at most 100, 64 characters each)',
+    )
+    .default('Similar,SimilarToVector,Ingest,Models,Train,Delete,Item,Items')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+  /** Whether `_service { sdl }` answers; unset: on unless NODE_ENV is production. */
+  LSHQL_EXPOSE_SDL: boolean.optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** `_service { sdl }` answers when LSHQL_EXPOSE_SDL says so, by default outside production. */
+export function exposesSdl(config: Pick<Config, 'LSHQL_EXPOSE_SDL' | 'NODE_ENV'>): boolean {
+  return config.LSHQL_EXPOSE_SDL ?? config.NODE_ENV !== 'production';
+}
 
 /** Parses the environment; throws one error listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,14 +1,27 @@
 import { MODALITIES } from './domain/modalities.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { loadDemoData } from './demo/demo-data.js';
 import { createBackend } from './search/create-backend.js';
 import { createApp } from './server/app.js';
 import { buildGraphiqlTabs } from './server/graphiql-examples.js';
 import { GatewayMetrics } from './server/metrics.js';
+import { assertPortAvailable, portErrorMessage } from './server/port-check.js';
 import { createServices } from './services.js';
+
+/** Where the data lives, for the start banner: the embedded backend keeps it only with a file. */
+function storageNote(config: Config, kind: string): string[] {
+  if (kind !== 'embedded') return [];
+  if (config.LSHQL_EMBEDDED_FILE) return [`  Data:     saved to ${config.LSHQL_EMBEDDED_FILE}`];
+  return [
+    '  Data:     in memory only: nothing persists after the gateway stops.',
+    '            Set LSHQL_EMBEDDED_FILE=<path> to keep it, or ELASTICSEARCH_URL to use Elasticsearch.',
+  ];
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before loading and training the demo: a busy port is found in a moment, not after it.
+  await assertPortAvailable(config.HOST, config.PORT);
   const metrics = new GatewayMetrics();
   const backend = createBackend(config, metrics.observeBackend);
   await backend.init();
@@ -24,7 +37,12 @@ async function main(): Promise<void> {
     metrics,
     graphiqlTabs: await buildGraphiqlTabs(backend),
   });
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    // Taken meanwhile by another process.
+    throw new Error(portErrorMessage(config.HOST, config.PORT, error));
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -34,6 +52,7 @@ async function main(): Promise<void> {
       `  GraphQL:  ${base}/graphql`,
       `  GraphiQL: ${base}/graphiql`,
       `  Health:   ${base}/healthz  ${base}/readyz  ${base}/metrics`,
+      ...storageNote(config, backend.kind),
     ].join('\n'),
   );
 

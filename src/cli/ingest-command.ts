@@ -94,10 +94,6 @@ class Batch {
   /** Bytes of the input up to the end of the last line in the batch. */
   bytes = 0;
 
-  has(id: string): boolean {
-    return this.lines.has(id);
-  }
-
   add(item: ItemInput, line: number, bytes: number): void {
     this.items.push(item);
     this.lines.set(item.id, line);
@@ -107,7 +103,8 @@ class Batch {
 
 /**
  * `lshql ingest FILE`: streams a JSONL/NDJSON file (or stdin) through the ingest service in
- * batches. A bad line or a rejected item fails alone; the summary counts both. Returns the exit
+ * batches. A bad line or a rejected item fails alone; the summary counts both. An id seen again
+ * later in the input fails as a duplicate (the first occurrence is kept), as in `ingestItems`. Returns the exit
  * status: 0 all indexed, 1 some failed, 3 the backend went away, 130 interrupted.
  */
 export async function ingestCommand(
@@ -148,6 +145,8 @@ class IngestRun {
   };
   private readonly shown: LineFailure[] = [];
   private readonly warnedFields = new Set<string>();
+  /** The line of each id's first occurrence in the input: later ones are duplicates. */
+  private readonly firstLines = new Map<string, number>();
   private readonly progress: IngestProgress;
   private stop: Stop = null;
   private abortRequested = false;
@@ -221,16 +220,22 @@ class IngestRun {
         await this.fail({ line: result.line, ...failure });
       } else if (parsed?.ok) {
         this.warnUnknownFields(parsed.unknownFields, result.line);
-        // A repeated id starts a new batch, so the later line wins, as it would one by one.
-        if (batch.has(parsed.item.id)) {
-          await this.send(batch);
-          batch = new Batch();
-          if (this.stop) return batch;
-        }
-        batch.add(parsed.item, result.line, result.bytes);
-        if (batch.items.length >= this.options.batchSize) {
-          await this.send(batch);
-          batch = new Batch();
+        // The same rule as one ingestItems call: the first occurrence of an id is kept.
+        const firstLine = this.firstLines.get(parsed.item.id);
+        if (firstLine !== undefined) {
+          await this.fail({
+            line: result.line,
+            id: parsed.item.id,
+            code: ErrorCode.BAD_USER_INPUT,
+            message: `The id appears more than once in this file; only its first occurrence (line ${firstLine}) was kept.`,
+          });
+        } else {
+          this.firstLines.set(parsed.item.id, result.line);
+          batch.add(parsed.item, result.line, result.bytes);
+          if (batch.items.length >= this.options.batchSize) {
+            await this.send(batch);
+            batch = new Batch();
+          }
         }
       }
       this.state.lines = result.line;

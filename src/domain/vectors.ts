@@ -40,4 +40,12 @@ export function checkVector(
       ErrorCode.DIMENSION_MISMATCH,
     );
   }
+  // Cosine similarity needs a direction: a zero vector matches every item equally (score 0).
+  let squaredNorm = 0;
+  for (const value of vector) squaredNorm += value * value;
+  if (squaredNorm === 0) {
+    fail(
+      `The ${modality} vector is all zeros (or its values are too small to square): it has no direction to compare by cosine. Send a vector with at least one value that is not 0.`,
+    );
+  }
 }

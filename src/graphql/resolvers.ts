@@ -4,15 +4,6 @@ import type { Resolvers } from './generated/resolvers-types.js';
 import type { GraphqlContext } from './context.js';
 import type { SimilarResultModel } from '../search/similar-service.js';
 
-function requireAuthorized(context: GraphqlContext): void {
-  if (!context.authorized) {
-    throw new LshqlError(
-      ErrorCode.UNAUTHENTICATED,
-      'Mutations need the API key: send it as "Authorization: Bearer <key>" or "x-api-key".',
-    );
-  }
-}
-
 function checkIds(ids: readonly string[], max: number): void {
   if (ids.length > max) {
     throw new LshqlError(ErrorCode.BAD_USER_INPUT, `At most ${max} ids per request.`);
@@ -69,16 +60,10 @@ export const resolvers: Resolvers = {
       context.services.registry.list(modality ?? undefined),
   },
   Mutation: {
-    ingestItems: (_parent, { items }, context) => {
-      requireAuthorized(context);
-      return context.services.ingest.ingest(items);
-    },
-    trainModel: (_parent, args, context) => {
-      requireAuthorized(context);
-      return context.services.training.train(args);
-    },
+    // The API key is checked for every mutation by guardMutations (mutation-guard.ts).
+    ingestItems: (_parent, { items }, context) => context.services.ingest.ingest(items),
+    trainModel: (_parent, args, context) => context.services.training.train(args),
     deleteItems: async (_parent, { ids }, context) => {
-      requireAuthorized(context);
       const deleted = await context.services.ingest.delete(ids);
       for (const id of ids) context.itemLoader.clear(id);
       return deleted;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { guardMutations } from './mutation-guard.js';
 import { resolvers } from './resolvers.js';
 
 /** The folder holding package.json, found from this file whether it runs from src/ or dist/src/. */
@@ -31,10 +32,12 @@ export function loadTypeDefs(): string {
     .join('\n');
 }
 
-/** The executable Federation 2 subgraph schema. */
+/** The executable Federation 2 subgraph schema; every mutation asks for the API key. */
 export function buildSchema(): GraphQLSchema {
-  return buildSubgraphSchema({
-    typeDefs: parse(loadTypeDefs()),
-    resolvers: resolvers as GraphQLResolverMap<unknown>,
-  });
+  return guardMutations(
+    buildSubgraphSchema({
+      typeDefs: parse(loadTypeDefs()),
+      resolvers: resolvers as GraphQLResolverMap<unknown>,
+    }),
+  );
 }

@@ -20,7 +20,7 @@ export function exactScore(
 
 /**
  * Ranks candidates carrying their vectors exactly, as Elasticsearch's query does (see
- * `rankedQuery` in elasticsearch/more-like-this-query.ts), and keeps the best `ranking.size`:
+ * `rankedQuery` in elasticsearch/query-compiler.ts), and keeps the best `ranking.size`:
  * per modality, the `perModality` candidates of highest cosine score w·(1 + cos)/2, the others
  * holding that vector nothing; with several modalities (or a zero query vector), a candidate
  * without the vector scores w/2 there (cosine 0). With one modality the result is the exact

@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { exposesSdl } from '../config.js';
 import { createContext, type GraphqlContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import type { Services } from '../services.js';
@@ -10,7 +11,10 @@ import { guardEntityRepresentations } from './entity-representations.js';
 import { createErrorFormatter } from './error-format.js';
 import { registerGraphiql, type GraphiqlTab } from './graphiql-route.js';
 import { knownOperationTypesRule } from './known-operation-types-rule.js';
+import { RequestLogController } from './request-logging.js';
+import { hiddenServiceSdlRule } from './service-sdl-rule.js';
 import type { GatewayMetrics } from './metrics.js';
+import { operationLabeler } from './operation-label.js';
 import { DEFAULT_OPERATION_LIMITS, operationProtection } from './operation-limits.js';
 
 export interface AppOptions {
@@ -18,18 +22,22 @@ export interface AppOptions {
   metrics: GatewayMetrics;
   /** Example operations preloaded in GraphiQL. */
   graphiqlTabs: GraphiqlTab[];
-  logger?: boolean | { level: string };
+  /** Logger settings (default: LOG_LEVEL to stdout); `stream` redirects the lines. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
 }
 
-function metricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GraphqlContext> {
+function metricsPlugin(
+  metrics: GatewayMetrics,
+  label: (operationName: string | null | undefined) => string,
+): ApolloServerPlugin<GraphqlContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operationName, errors }) {
-          const operation = operationName ?? 'anonymous';
+          const operation = label(operationName);
           metrics.graphqlRequests.inc({ operation, outcome: errors?.length ? 'error' : 'ok' });
           metrics.graphqlDuration.observe(
             { operation },
@@ -48,13 +56,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: services.config.LOG_LEVEL },
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
+    // Errors and slow requests at the default level, the rest at debug, probes at trace.
+    logController: new RequestLogController(services.config.LSHQL_SLOW_REQUEST_MS),
   });
 
   const armor = operationProtection(DEFAULT_OPERATION_LIMITS);
   const apollo = new ApolloServer<GraphqlContext>({
     // Item is the one entity type (`@key(fields: "id")`).
     schema: guardEntityRepresentations(buildSchema(), { Item: ['id'] }),
-    validationRules: [knownOperationTypesRule, ...armor.validationRules],
+    validationRules: [
+      knownOperationTypesRule,
+      ...(exposesSdl(services.config) ? [] : [hiddenServiceSdlRule]),
+      ...armor.validationRules,
+    ],
     parseOptions: armor.parseOptions,
     allowBatchedHttpRequests: false,
     logger: app.log,
@@ -67,7 +81,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphqlContext>[]),
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
-      metricsPlugin(metrics),
+      metricsPlugin(metrics, operationLabeler(services.config.LSHQL_METRICS_OPERATIONS)),
     ],
     formatError: createErrorFormatter({
       exposeInternals: false,

@@ -5,13 +5,13 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly graphqlRequests = new Counter({
     name: 'lshql_graphql_requests_total',
-    help: 'GraphQL operations answered, by operation name and outcome.',
+    help: 'GraphQL operations answered, by operation (an allowlisted name, anonymous or other) and outcome.',
     labelNames: ['operation', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly graphqlDuration = new Histogram({
     name: 'lshql_graphql_request_duration_seconds',
-    help: 'Time to answer a GraphQL operation, by operation name.',
+    help: 'Time to answer a GraphQL operation, by operation (an allowlisted name, anonymous or other).',
     labelNames: ['operation'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],

@@ -351,19 +351,23 @@ describe('lshql CLI on the embedded backend, persisted in a file', () => {
   });
 
   it('keeps what one invocation ingested for the next: ingest, train, models', async () => {
-    // The last line repeats an id: the later line's item replaces the earlier one.
-    const renamed = { ...items[0]!, title: 'replaced by a later line' };
-    const input = `${[...items.slice(0, 60), renamed].map((i) => JSON.stringify(i)).join('\n')}\n`;
+    // The last line repeats the first line's id, in another batch: as in one ingestItems call,
+    // the first occurrence is kept and the later one fails; the summary counts what was stored.
+    const repeated = { ...items[0]!, title: 'a later line with the same id' };
+    const input = `${[...items.slice(0, 60), repeated].map((i) => JSON.stringify(i)).join('\n')}\n`;
     const ingested = await lshql(['ingest', '-', '--embedded-file', store, '--batch-size', '25'], {
       input,
     });
-    expect(ingested.code, ingested.stderr).toBe(0);
-    expect(ingested.stdout).toMatch(/^indexed 61, failed 0 \(61 lines of standard input/);
+    expect(ingested.code, ingested.stderr).toBe(1);
+    expect(ingested.stdout).toMatch(/^indexed 60, failed 1 \(61 lines of standard input/);
+    expect(ingested.stdout).toContain(
+      `line 61 (id "${items[0]!.id}"): BAD_USER_INPUT The id appears more than once in this file; only its first occurrence (line 1) was kept.`,
+    );
     expect(existsSync(store)).toBe(true);
     const saved = new EmbeddedBackend({ file: store });
     await saved.init();
     expect(await saved.countItems()).toBe(60);
-    expect((await saved.getItems([items[0]!.id]))[0]?.title).toBe('replaced by a later line');
+    expect((await saved.getItems([items[0]!.id]))[0]?.title).toBe(items[0]!.title);
     await saved.close();
 
     const trained = await lshql([

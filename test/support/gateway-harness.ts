@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { SearchBackend } from '../../src/search/backend.js';
 import { createBackend } from '../../src/search/create-backend.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import { createApp } from '../../src/server/app.js';
+import { createApp, type AppOptions } from '../../src/server/app.js';
 import type { GraphiqlTab } from '../../src/server/graphiql-route.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -57,6 +57,8 @@ export interface GatewayOptions {
    */
   graphiqlTabs?:
     GraphiqlTab[] | ((services: Services, backend: SearchBackend) => Promise<GraphiqlTab[]>);
+  /** Logger settings for the app (default: no logging). */
+  logger?: AppOptions['logger'];
 }
 
 export function freshPrefix(): string {
@@ -86,7 +88,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     typeof options.graphiqlTabs === 'function'
       ? await options.graphiqlTabs(services, backend)
       : (options.graphiqlTabs ?? []);
-  const app = await createApp({ services, metrics, graphiqlTabs, logger: false });
+  const app = await createApp({
+    services,
+    metrics,
+    graphiqlTabs,
+    logger: options.logger ?? false,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');

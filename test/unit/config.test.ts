@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { exposesSdl, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('defaults to port 4000 and the embedded backend', () => {
@@ -26,5 +26,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty', ELASTICSEARCH_URL: 'not a url' })).toThrow(
       /PORT[\s\S]*ELASTICSEARCH_URL|ELASTICSEARCH_URL[\s\S]*PORT/,
     );
+  });
+
+  it('reads the slow-request threshold, defaulting to 1000 ms', () => {
+    expect(loadConfig({}).LSHQL_SLOW_REQUEST_MS).toBe(1000);
+    expect(loadConfig({ LSHQL_SLOW_REQUEST_MS: '250' }).LSHQL_SLOW_REQUEST_MS).toBe(250);
+    expect(() => loadConfig({ LSHQL_SLOW_REQUEST_MS: '-1' })).toThrow(/LSHQL_SLOW_REQUEST_MS/);
+  });
+
+  it('reads the metrics operation allowlist as GraphQL names', () => {
+    expect(loadConfig({}).LSHQL_METRICS_OPERATIONS).toContain('Similar');
+    expect(
+      loadConfig({ LSHQL_METRICS_OPERATIONS: ' Dashboard, Nightly_2 ' }).LSHQL_METRICS_OPERATIONS,
+    ).toEqual(['Dashboard', 'Nightly_2']);
+    expect(loadConfig({ LSHQL_METRICS_OPERATIONS: '' }).LSHQL_METRICS_OPERATIONS).toEqual([]);
+    expect(() => loadConfig({ LSHQL_METRICS_OPERATIONS: 'ok,not-a-name' })).toThrow(
+      /LSHQL_METRICS_OPERATIONS/,
+    );
+  });
+
+  it('exposes the SDL by default outside production only; LSHQL_EXPOSE_SDL decides when set', () => {
+    expect(exposesSdl(loadConfig({}))).toBe(true);
+    expect(exposesSdl(loadConfig({ NODE_ENV: 'production' }))).toBe(false);
+    expect(exposesSdl(loadConfig({ NODE_ENV: 'production', LSHQL_EXPOSE_SDL: 'true' }))).toBe(true);
+    expect(exposesSdl(loadConfig({ LSHQL_EXPOSE_SDL: 'false' }))).toBe(false);
+    expect(() => loadConfig({ LSHQL_EXPOSE_SDL: 'yes' })).toThrow(/LSHQL_EXPOSE_SDL/);
   });
 });

@@ -43,6 +43,7 @@ export type Item = {
   title?: Maybe<Scalars['String']['output']>;
 };
 
+<<<<<<< HEAD
 /** Structured filter: every part given must hold; an empty list constrains nothing. */
 export type ItemFilter = {
   /** Every one of these tags. */
@@ -55,6 +56,13 @@ export type ItemFilter = {
   text?: InputMaybe<Scalars['String']['input']>;
 };
 
+=======
+/**
+ * An item to store. Each vector must have its modality's length (the active model's `dim`, else
+ * that of the vectors already stored; the demo collection uses 64 for images and 48 for text) and
+ * at least one value that is not 0.
+ */
+>>>>>>> main
 export type ItemInput = {
   id: Scalars['ID']['input'];
   imageVector?: InputMaybe<Array<Scalars['Float']['input']>>;
@@ -116,7 +124,11 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Delete items by id; returns how many existed. */
   deleteItems: Scalars['Int']['output'];
-  /** Store items (replacing any with the same id), hashing their vectors with the active models. */
+  /**
+   * Store items (replacing any stored with the same id), hashing their vectors with the active
+   * models. An id given twice in one call is stored once, from its first occurrence; the later one
+   * is reported in `failed` (BAD_USER_INPUT).
+   */
   ingestItems: IngestResult;
   /**
    * Train the next model version of `modality` on a sample of the stored vectors, activate it and
@@ -155,9 +167,13 @@ export type Query = {
    * Items like the item `id`, by shared LSH tokens of the requested modalities (all the item has
    * when omitted), re-ranked by exact cosine similarity. Never returns the item itself.
    * `textFilter` keeps only items whose title or text match every word of it (full-text, analysed).
+   * With several modalities the score is the weighted mean of their cosines, and a candidate
+   * lacking one of them counts a cosine of 0 for it: with equal weights, an item that has only an
+   * image scores half its image cosine in an IMAGE + TEXT query.
    */
   similar: SimilarResult;
   /**
+<<<<<<< HEAD
    * Items like all of `like` and unlike `unlike` (at most 20 ids each): token match on the liked
    * items' tokens less the unliked items' tokens, ranked by exact cosine to the Rocchio vector
    * mean(like) − mean(unlike) of unit vectors, per modality, fused by `weights`. None of the named
@@ -165,6 +181,12 @@ export type Query = {
    */
   similarToItems: SimilarResult;
   /** Items like a raw vector of one modality, hashed with that modality's active model. */
+=======
+   * Items like a raw vector of one modality, hashed with that modality's active model. The vector
+   * needs the model's length (`LshModel.dim`) and a value that is not 0 (an all-zero vector has no
+   * direction: BAD_USER_INPUT).
+   */
+>>>>>>> main
   similarToVector: SimilarResult;
   /**
    * Items like raw vectors of one or more modalities at once, each hashed with its modality's
@@ -240,7 +262,10 @@ export type SimilarHit = {
   /** Per modality the query used: the cosine and the tokens shared with the query. */
   explanation: Array<ModalityExplanation>;
   item: Item;
-  /** Similarity in [-1, 1] (cosine, averaged over the modalities used, weighted). */
+  /**
+   * Similarity in [-1, 1]: the cosine, or with several modalities the weighted mean of the cosines,
+   * where a modality the item has no vector for counts as cosine 0.
+   */
   score: Scalars['Float']['output'];
 };
 
