@@ -43,7 +43,6 @@ export type Item = {
   title?: Maybe<Scalars['String']['output']>;
 };
 
-<<<<<<< HEAD
 /** Structured filter: every part given must hold; an empty list constrains nothing. */
 export type ItemFilter = {
   /** Every one of these tags. */
@@ -56,13 +55,11 @@ export type ItemFilter = {
   text?: InputMaybe<Scalars['String']['input']>;
 };
 
-=======
 /**
  * An item to store. Each vector must have its modality's length (the active model's `dim`, else
  * that of the vectors already stored; the demo collection uses 64 for images and 48 for text) and
  * at least one value that is not 0.
  */
->>>>>>> main
 export type ItemInput = {
   id: Scalars['ID']['input'];
   imageVector?: InputMaybe<Array<Scalars['Float']['input']>>;
@@ -173,20 +170,17 @@ export type Query = {
    */
   similar: SimilarResult;
   /**
-<<<<<<< HEAD
    * Items like all of `like` and unlike `unlike` (at most 20 ids each): token match on the liked
    * items' tokens less the unliked items' tokens, ranked by exact cosine to the Rocchio vector
    * mean(like) − mean(unlike) of unit vectors, per modality, fused by `weights`. None of the named
    * items is returned. `modalities` omitted means every modality a liked item has.
    */
   similarToItems: SimilarResult;
-  /** Items like a raw vector of one modality, hashed with that modality's active model. */
-=======
+  /**
    * Items like a raw vector of one modality, hashed with that modality's active model. The vector
    * needs the model's length (`LshModel.dim`) and a value that is not 0 (an all-zero vector has no
    * direction: BAD_USER_INPUT).
    */
->>>>>>> main
   similarToVector: SimilarResult;
   /**
    * Items like raw vectors of one or more modalities at once, each hashed with its modality's
