@@ -1,11 +1,19 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import { byModality } from '../domain/modalities.js';
 import type { Resolvers } from './generated/resolvers-types.js';
+import type { GraphqlContext } from './context.js';
+import type { SimilarResultModel } from '../search/similar-service.js';
 
 function checkIds(ids: readonly string[], max: number): void {
   if (ids.length > max) {
     throw new LshqlError(ErrorCode.BAD_USER_INPUT, `At most ${max} ids per request.`);
   }
+}
+
+/** The hits carry their items: later `item` look-ups in this request cost nothing. */
+function primed(context: GraphqlContext, result: SimilarResultModel): SimilarResultModel {
+  for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
+  return result;
 }
 
 /** Thin resolvers: read arguments, call one service, return its result. */
@@ -21,23 +29,33 @@ export const resolvers: Resolvers = {
         }),
       );
     },
-    similar: async (_parent, args, context) => {
-      const result = await context.services.similar.similar({
-        id: args.id,
-        textFilter: args.textFilter,
-        modalities: args.modalities,
-        first: args.first,
-        weights: byModality(args.weights),
-      });
-      // The hits carry their items: later `item` look-ups in this request cost nothing.
-      for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
-      return result;
-    },
-    similarToVector: async (_parent, args, context) => {
-      const result = await context.services.similar.similarToVector(args);
-      for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
-      return result;
-    },
+    similar: async (_parent, args, context) =>
+      primed(
+        context,
+        await context.services.similar.similar({
+          ...args,
+          weights: byModality(args.weights),
+        }),
+      ),
+    similarToVector: async (_parent, args, context) =>
+      primed(context, await context.services.similar.similarToVector(args)),
+    similarToItems: async (_parent, args, context) =>
+      primed(
+        context,
+        await context.services.similar.similarToItems({
+          ...args,
+          weights: byModality(args.weights),
+        }),
+      ),
+    similarToVectors: async (_parent, args, context) =>
+      primed(
+        context,
+        await context.services.similar.similarToVectors({
+          ...args,
+          vectors: byModality(args.vectors),
+          weights: byModality(args.weights),
+        }),
+      ),
     lshModels: (_parent, { modality }, context) =>
       context.services.registry.list(modality ?? undefined),
     trainingJob: (_parent, { id }, context) => context.services.jobs.get(id),
@@ -61,6 +79,9 @@ export const resolvers: Resolvers = {
       const models = await context.services.registry.list(job.modality);
       return models.find((model) => model.version === job.version) ?? null;
     },
+  },
+  SimilarHit: {
+    explanation: (hit) => hit.explain(),
   },
   Item: {
     __resolveReference: (reference, context) => context.itemLoader.load(reference.id),

@@ -24,6 +24,12 @@ export interface Candidate {
 }
 
 /**
+ * The candidates of a plan; with `plan.countUpTo`, also `matched`: how many items the plan's
+ * query matched, counted up to that bound (Elasticsearch's `track_total_hits`).
+ */
+export type CandidateList = Candidate[] & { matched?: number };
+
+/**
  * A search backend: stores items and models and runs query plans. Elasticsearch in production,
  * an in-process index when no cluster is configured. Both must give the same answers.
  */
@@ -52,7 +58,7 @@ export interface SearchBackend extends GenerationStore, VectorSource {
    * Token-match candidates (at most `plan.candidates`); with `plan.rank`, ranked exactly and cut
    * to `plan.rank.size`, every one carrying its `exactScore`.
    */
-  executeSimilar(plan: SimilarPlan): Promise<Candidate[]>;
+  executeSimilar(plan: SimilarPlan): Promise<CandidateList>;
   /** Makes recent writes visible to search. */
   refresh(): Promise<void>;
   close(): Promise<void>;

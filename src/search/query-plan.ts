@@ -1,4 +1,5 @@
 import type { Modality } from '../domain/modalities.js';
+import type { TagFilter } from './item-filter.js';
 
 /**
  * One modality's token match: items sharing tokens with `tokens` (a stored item's own tokens, or
@@ -8,6 +9,8 @@ export interface TokenClause {
   modality: Modality;
   tokens: string[];
   boost: number;
+  /** Tokens of items the query is unlike: never selected as query terms (`unlike`). */
+  unlike?: string[];
 }
 
 /**
@@ -46,6 +49,8 @@ export interface SimilarPlan {
   clauses: TokenClause[];
   /** Every word must match the title or the text (analysed full text); null for no filter. */
   textFilter: string | null;
+  /** Tag constraints on the `tags` keyword field; absent or null for none. */
+  tags?: TagFilter | null;
   excludeIds: string[];
   /** How many token-match candidates to return for exact re-ranking. */
   candidates: number;
@@ -55,6 +60,8 @@ export interface SimilarPlan {
    * without `rank`, the candidates carry these vectors back.
    */
   vectorsFor: Modality[];
+  /** Also count the matched candidates, up to this many (see `CandidateList`). */
+  countUpTo?: number;
   /** When set, the backend ranks the candidates exactly and returns the best `rank.size`. */
   rank?: ExactRanking;
 }

@@ -1,26 +1,35 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
 import { checkVector } from '../domain/vectors.js';
-import type { Candidate, SearchBackend } from './backend.js';
-import type { Modality } from '../domain/modalities.js';
-import { exactScore, mergeRanked } from './exact-rank.js';
-import {
-  DEFAULT_MLT_SETTINGS,
-  type MoreLikeThisSettings,
-  type RankQuery,
-  type SimilarPlan,
-  type TokenClause,
-} from './query-plan.js';
+import type { SearchBackend } from './backend.js';
+import { MODALITIES, type Modality } from '../domain/modalities.js';
+import type { MoreLikeThisSettings } from './query-plan.js';
 import type { ItemView } from '../domain/item.js';
+import { RankedSearch, type Prepared } from './ranked-search.js';
+import { planFilterOf, type ItemFilterInput } from './item-filter.js';
+import { queryKey } from './cursor.js';
+import { pageRequest } from './page.js';
+import type { ModalityExplanation } from './explanation.js';
+import {
+  checkItemLists,
+  itemsQuerySpec,
+  requireFound,
+  type QuerySpec,
+} from './similar-to-items.js';
+import { weightOf } from './weights.js';
 
 export interface SimilarHitResult {
   item: ItemView;
   score: number;
+  /** Per modality used: cosine and shared tokens (loaded only when called). */
+  explain: () => Promise<ModalityExplanation[]>;
 }
 
 export interface SimilarResultModel {
   hits: SimilarHitResult[];
   modelVersions: { modality: Modality; version: number }[];
+  /** The cursor of the next page of the same ranking; null when there is none. */
+  nextCursor: string | null;
 }
 
 export interface SimilarOptions {
@@ -33,39 +42,61 @@ export interface SimilarOptions {
   /** Also look up each subspace's next-nearest centroids for by-vector queries (1 = off). */
   probes: number;
   maxTextFilterLength: number;
-  /** Filter-only candidates fetched when a text filter leaves too few token matches. */
+  /** Filter-only candidates fetched when a filter leaves too few token matches. */
   filterFallbackLimit: number;
   mlt: Partial<MoreLikeThisSettings>;
 }
 
-export interface SimilarRequest {
-  id: string;
+/** Arguments every similarity query takes: filters, page size, cursor and score cut-off. */
+export interface PageArgs {
   textFilter?: string | null;
-  modalities?: readonly Modality[] | null;
+  filter?: ItemFilterInput | null;
   first?: number | null;
+  after?: string | null;
+  minScore?: number | null;
+}
+
+export interface SimilarRequest extends PageArgs {
+  id: string;
+  modalities?: readonly Modality[] | null;
   weights?: Partial<Record<Modality, number>> | null;
 }
 
-export interface SimilarToVectorRequest {
+export interface SimilarToVectorRequest extends PageArgs {
   modality: Modality;
   vector: readonly number[];
-  textFilter?: string | null;
-  first?: number | null;
 }
 
-/** Largest per-modality weight: they are relative, so this leaves room for any real ratio. */
-const MAX_WEIGHT = 1_000_000;
+export interface SimilarToVectorsRequest extends PageArgs {
+  vectors: Partial<Record<Modality, readonly number[]>>;
+  weights?: Partial<Record<Modality, number>> | null;
+}
+
+export interface SimilarToItemsRequest extends PageArgs {
+  like: readonly string[];
+  unlike?: readonly string[] | null;
+  modalities?: readonly Modality[] | null;
+  weights?: Partial<Record<Modality, number>> | null;
+}
+
+/** Tags per filter list, and characters per tag. */
+const FILTER_TAG_LIMITS = { maxTags: 100, maxTagLength: 256 };
 
 /**
- * "Items like this": a token match (more_like_this on the LSH fields, filtered by text) finds
- * candidates, which the backend re-ranks by exact cosine similarity on their stored vectors.
+ * "Items like this": a token match (more_like_this on the LSH fields, filtered) finds
+ * candidates, which the backend re-ranks by exact cosine similarity on their stored vectors;
+ * the service cuts the ranking into pages.
  */
 export class SimilarService {
   constructor(
     private readonly backend: SearchBackend,
     private readonly registry: ModelRegistry,
     private readonly options: SimilarOptions,
-  ) {}
+  ) {
+    this.search = new RankedSearch(backend, options);
+  }
+
+  private readonly search: RankedSearch;
 
   private checkFirst(first: number | null | undefined): number {
     const value = first ?? 10;
@@ -78,53 +109,16 @@ export class SimilarService {
     return value;
   }
 
-  private checkTextFilter(textFilter: string | null | undefined): string | null {
-    if (textFilter === null || textFilter === undefined) return null;
-    if (textFilter.length > this.options.maxTextFilterLength) {
-      throw new LshqlError(
-        ErrorCode.BAD_USER_INPUT,
-        `textFilter may have at most ${this.options.maxTextFilterLength} characters.`,
-      );
-    }
-    // Control characters carry no words; an all-blank filter means no filter.
-    // eslint-disable-next-line no-control-regex
-    const cleaned = textFilter.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-    return cleaned === '' ? null : cleaned;
-  }
-
-  private plan(
-    clauses: TokenClause[],
-    queries: RankQuery[],
-    textFilter: string | null,
-    excludeIds: string[],
-    first: number,
-    tokensPerClause: number,
-  ): SimilarPlan {
-    return {
-      clauses,
-      textFilter,
-      excludeIds,
-      candidates: Math.max(first, this.options.rerankDepth),
-      mlt: {
-        ...DEFAULT_MLT_SETTINGS,
-        // Every token of the query must be eligible: cap at least at tokens per item.
-        maxQueryTerms: tokensPerClause,
-        ...this.options.mlt,
-      },
-      vectorsFor: queries.map((q) => q.modality),
-      ...(this.options.rerankDepth > 0 ? { rank: { queries, size: first } } : {}),
-    };
-  }
-
-  /** Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine. */
-  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<Candidate[]> {
-    const candidates = await this.backend.executeSimilar(plan);
-    if (plan.rank) return candidates;
-    return candidates.map((c) => ({
-      ...c,
-      vectors: {},
-      exactScore: exactScore(c.vectors, queries),
-    }));
+  /** Checks the arguments every query shares; the cursor is keyed by `kind` and the others. */
+  private prepare(kind: string, request: PageArgs): Prepared {
+    const first = this.checkFirst(request.first);
+    const filter = planFilterOf(request.textFilter, request.filter, {
+      maxTextLength: this.options.maxTextFilterLength,
+      ...FILTER_TAG_LIMITS,
+    });
+    const { first: _first, after, ...ranking } = request;
+    const page = pageRequest(first, after, request.minScore, queryKey({ kind, ...ranking }));
+    return { filter, page };
   }
 
   /** The item's own tokens, or with multi-probe its vector's probe tokens under the same model. */
@@ -142,8 +136,7 @@ export class SimilarService {
   }
 
   async similar(request: SimilarRequest): Promise<SimilarResultModel> {
-    const first = this.checkFirst(request.first);
-    const textFilter = this.checkTextFilter(request.textFilter);
+    const prepared = this.prepare('similar', request);
     const [item] = await this.backend.getItems([request.id], { withVectors: true });
     if (!item) {
       throw new LshqlError(ErrorCode.NOT_FOUND, `No item has id "${request.id}".`, {
@@ -159,10 +152,7 @@ export class SimilarService {
         `Item "${item.id}" has no vectors, so nothing can be similar to it.`,
       );
     }
-    const queries: RankQuery[] = [];
-    const clauses: TokenClause[] = [];
-    const modelVersions: SimilarResultModel['modelVersions'] = [];
-    let tokensPerClause = 1;
+    const spec: QuerySpec = { clauses: [], queries: [], excludeIds: [item.id], modelVersions: [] };
     for (const modality of modalities) {
       const vector = item.vectors[modality];
       if (!vector) {
@@ -180,99 +170,97 @@ export class SimilarService {
           { modality },
         );
       }
-      const weight = request.weights?.[modality] ?? 1;
-      // Bounded: weights become Elasticsearch boosts (32-bit floats; 1e308 overflowed there).
-      if (!Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT) {
-        throw new LshqlError(
-          ErrorCode.BAD_USER_INPUT,
-          `Weights must be between 0 and ${MAX_WEIGHT.toLocaleString('en-US')}.`,
-        );
-      }
+      const weight = weightOf(request.weights, modality);
       // The tokens are at hand: Elasticsearch need not load the item again (`like` by id).
       const like = await this.queryTokens(modality, vector, tokens, version);
-      clauses.push({ modality, tokens: like, boost: weight });
-      queries.push({ modality, vector, weight });
-      modelVersions.push({ modality, version });
-      tokensPerClause = Math.max(tokensPerClause, like.length);
+      spec.clauses.push({ modality, tokens: like, boost: weight });
+      spec.queries.push({ modality, vector, weight });
+      spec.modelVersions.push({ modality, version });
     }
-    const plan = this.plan(clauses, queries, textFilter, [item.id], first, tokensPerClause);
-    const candidates = await this.withFilterFallback(plan, queries, first);
-    return { hits: candidates.map(toHit), modelVersions };
+    return (await this.search.run(spec, prepared)).result;
   }
 
   /**
-   * The token match, and when a text filter leaves fewer than `first` candidates sharing a
-   * token, also the filter's other matches (up to a bound) so that exact re-ranking can still
-   * return `first` hits whenever that many items match the filter.
+   * Items like several liked items and unlike the unliked ones (Rocchio, see rocchio.ts);
+   * none of the named items is returned.
    */
-  private async withFilterFallback(
-    plan: SimilarPlan,
-    queries: RankQuery[],
-    first: number,
-  ): Promise<Candidate[]> {
-    const candidates = await this.execute(plan, queries);
-    if (plan.textFilter === null || candidates.length >= first) return candidates;
-    const more = await this.execute(
-      {
-        ...plan,
-        clauses: [],
-        excludeIds: [...plan.excludeIds, ...candidates.map((c) => c.item.id)],
-        candidates: Math.max(plan.candidates, this.options.filterFallbackLimit),
-      },
-      queries,
+  async similarToItems(request: SimilarToItemsRequest): Promise<SimilarResultModel> {
+    const prepared = this.prepare('similarToItems', request);
+    const { like, unlike } = checkItemLists(request.like, request.unlike);
+    const ids = [...like, ...unlike];
+    const items = requireFound(ids, await this.backend.getItems(ids, { withVectors: true }));
+    const spec = itemsQuerySpec(
+      items.slice(0, like.length),
+      items.slice(like.length),
+      request.modalities,
+      request.weights,
     );
-    return plan.rank
-      ? mergeRanked([candidates, more], first)
-      : [...candidates, ...more].slice(0, first);
+    return (await this.search.run(spec, prepared)).result;
   }
 
   async similarToVector(request: SimilarToVectorRequest): Promise<SimilarResultModel> {
-    const first = this.checkFirst(request.first);
-    const textFilter = this.checkTextFilter(request.textFilter);
-    let active = await this.registry.requireActive(request.modality);
-    checkVector(request.vector, request.modality, active.model.dim);
-    let answer = await this.byVector(request, active, textFilter, first);
-    // Another instance may have activated a newer model since this one cached its own: the
-    // candidates then carry other versions. Hash again with the current model, once.
-    if (answer.stale) {
-      active = await this.registry.requireActive(request.modality, { fresh: true });
-      checkVector(request.vector, request.modality, active.model.dim);
-      answer = await this.byVector(request, active, textFilter, first);
+    const { modality, vector, ...rest } = request;
+    return this.byVectors('similarToVector', { ...rest, vectors: { [modality]: vector } });
+  }
+
+  /** Items like raw vectors of one or more modalities, fused as `similar` fuses. */
+  async similarToVectors(request: SimilarToVectorsRequest): Promise<SimilarResultModel> {
+    return this.byVectors('similarToVectors', request);
+  }
+
+  private async byVectors(
+    kind: string,
+    request: SimilarToVectorsRequest,
+  ): Promise<SimilarResultModel> {
+    const prepared = this.prepare(kind, request);
+    const modalities = MODALITIES.filter((m) => request.vectors[m] !== undefined);
+    if (modalities.length === 0) {
+      throw new LshqlError(
+        ErrorCode.BAD_USER_INPUT,
+        'vectors must hold the vector of at least one modality.',
+      );
     }
+    const actives = async (fresh: boolean) => {
+      const out: ActiveModel[] = [];
+      for (const modality of modalities) {
+        const active = await this.registry.requireActive(modality, fresh ? { fresh } : undefined);
+        checkVector(request.vectors[modality]!, modality, active.model.dim);
+        out.push(active);
+      }
+      return out;
+    };
+    let answer = await this.byVectorsWith(await actives(false), request, prepared);
+    // Another instance may have activated a newer model since this one cached its own: the
+    // candidates then carry other versions. Hash again with the current models, once.
+    if (answer.stale) answer = await this.byVectorsWith(await actives(true), request, prepared);
     return answer.result;
   }
 
-  private async byVector(
-    request: SimilarToVectorRequest,
-    active: ActiveModel,
-    textFilter: string | null,
-    first: number,
+  private async byVectorsWith(
+    actives: ActiveModel[],
+    request: SimilarToVectorsRequest,
+    prepared: Prepared,
   ): Promise<{ result: SimilarResultModel; stale: boolean }> {
-    const tokens =
-      this.options.probes > 1
-        ? active.hasher.probeTokens(request.vector, this.options.probes)
-        : active.hasher.hashOne(request.vector);
-    const clauses: TokenClause[] = [{ modality: request.modality, tokens, boost: 1 }];
-    const queries: RankQuery[] = [
-      { modality: request.modality, vector: request.vector, weight: 1 },
-    ];
-    const plan = this.plan(clauses, queries, textFilter, [], first, tokens.length);
-    const candidates = await this.withFilterFallback(plan, queries, first);
-    const version = active.record.version;
-    return {
-      stale: candidates.some(
-        (c) =>
-          c.modelVersions[request.modality] !== undefined &&
-          c.modelVersions[request.modality] !== version,
+    const spec: QuerySpec = { clauses: [], queries: [], excludeIds: [], modelVersions: [] };
+    for (const active of actives) {
+      const modality = active.record.modality;
+      const vector = request.vectors[modality]!;
+      const weight = weightOf(request.weights, modality);
+      const tokens =
+        this.options.probes > 1
+          ? active.hasher.probeTokens(vector, this.options.probes)
+          : active.hasher.hashOne(vector);
+      spec.clauses.push({ modality, tokens, boost: weight });
+      spec.queries.push({ modality, vector, weight });
+      spec.modelVersions.push({ modality, version: active.record.version });
+    }
+    const { result, candidates } = await this.search.run(spec, prepared);
+    const stale = candidates.some((c) =>
+      spec.modelVersions.some(
+        ({ modality, version }) =>
+          c.modelVersions[modality] !== undefined && c.modelVersions[modality] !== version,
       ),
-      result: {
-        hits: candidates.map(toHit),
-        modelVersions: [{ modality: request.modality, version }],
-      },
-    };
+    );
+    return { result, stale };
   }
-}
-
-function toHit(candidate: Candidate): SimilarHitResult {
-  return { item: candidate.item, score: candidate.exactScore ?? 0 };
 }

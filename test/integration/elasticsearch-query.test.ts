@@ -65,14 +65,25 @@ describe('Elasticsearch mapping and more_like_this settings', () => {
 
   it('answers `similar` with one mget and exactly one search request holding one bool query', async () => {
     gateway.calls.length = 0;
+    const response = await gateway.gql<SimilarData>(SIMILAR, { id: items[1]!.id, first: 5 });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.similar.hits.length).toBeGreaterThan(0);
+    expect(gateway.calls.filter((c) => c === 'similar')).toHaveLength(1);
+    expect(gateway.calls.filter((c) => c !== 'mget' && c !== 'similar')).toEqual([]);
+  });
+
+  it('adds one filter-only search when fewer token matches than the page depth pass a filter', async () => {
+    // Every page of a filtered query must rank the same candidates: when the token match
+    // counts fewer than the depth limit (1000) passing items, every passing item is ranked.
+    gateway.calls.length = 0;
     const response = await gateway.gql<SimilarData>(SIMILAR, {
       id: items[1]!.id,
       textFilter: items[1]!.title.split(' ')[0],
       first: 5,
     });
     expect(response.errors).toBeUndefined();
-    expect(response.data!.similar.hits.length).toBeGreaterThan(0);
-    expect(gateway.calls.filter((c) => c === 'similar')).toHaveLength(1);
+    expect(response.data!.similar.hits.length).toBe(5);
+    expect(gateway.calls.filter((c) => c === 'similar')).toHaveLength(2);
     expect(gateway.calls.filter((c) => c !== 'mget' && c !== 'similar')).toEqual([]);
   });
 

@@ -125,6 +125,50 @@ describe('compileSimilarQuery', () => {
   });
 });
 
+describe('compileSimilarQuery with tag filters and unlike', () => {
+  const tags = { any: ['a', 'b'], all: ['c'], none: ['d'] };
+  const tagClauses = [
+    { terms: { tags: ['a', 'b'] } },
+    { term: { tags: 'c' } },
+    { bool: { must_not: [{ terms: { tags: ['d'] } }] } },
+  ];
+
+  it('adds the tag filter beside the text filter, ranked or not', () => {
+    const plain = compileSimilarQuery({ ...basePlan, tags }, 'i').query.bool.filter as unknown[];
+    expect(plain.slice(1)).toEqual(tagClauses);
+    const ranked = compileSimilarQuery(
+      {
+        ...basePlan,
+        tags,
+        rank: { queries: [{ modality: 'IMAGE', vector: [1, 0], weight: 1 }], size: 5 },
+      },
+      'i',
+    );
+    const should = ranked.query.bool.should as { knn: { filter: unknown[] } }[];
+    expect(should[0]!.knn.filter).toEqual(expect.arrayContaining(tagClauses));
+  });
+
+  it('counts the matches up to countUpTo (track_total_hits), and not otherwise', () => {
+    expect(compileSimilarQuery({ ...basePlan, countUpTo: 1001 }, 'i').track_total_hits).toBe(1001);
+    expect(compileSimilarQuery(basePlan, 'i').track_total_hits).toBe(false);
+  });
+
+  it('sends unlike tokens as an artificial unlike document', () => {
+    const body = compileSimilarQuery(
+      {
+        ...basePlan,
+        clauses: [{ modality: 'IMAGE', tokens: ['0-1', '1-2', '0-1'], boost: 1, unlike: ['1-2'] }],
+      },
+      'i',
+    );
+    const [clause] = body.query.bool.should as { more_like_this: Record<string, unknown> }[];
+    expect(clause!.more_like_this.like).toEqual([
+      { _index: 'i', doc: { image_lsh: ['0-1', '1-2', '0-1'] } },
+    ]);
+    expect(clause!.more_like_this.unlike).toEqual([{ _index: 'i', doc: { image_lsh: ['1-2'] } }]);
+  });
+});
+
 describe('compileSimilarQuery with exact ranking', () => {
   const ranked: SimilarPlan = {
     ...basePlan,

@@ -44,6 +44,18 @@ export type Item = {
   title?: Maybe<Scalars['String']['output']>;
 };
 
+/** Structured filter: every part given must hold; an empty list constrains nothing. */
+export type ItemFilter = {
+  /** Every one of these tags. */
+  tagsAll?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At least one of these tags (at most 100 per list). */
+  tagsAny?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** None of these tags. */
+  tagsNone?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Every word in title or text (as textFilter). */
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
 /**
  * An item to store. Each vector must have its modality's length (the active model's `dim`, else
  * that of the vectors already stored; the demo collection uses 64 for images and 48 for text) and
@@ -81,6 +93,23 @@ export type LshModel = {
 export type Modality =
   | 'IMAGE'
   | 'TEXT';
+
+export type ModalityExplanation = {
+  __typename?: 'ModalityExplanation';
+  /** Cosine similarity of the hit's vector to the query's (for one modality: the score). */
+  cosine: Scalars['Float']['output'];
+  modality: Modality;
+  /** Distinct tokens the query searched with in this modality. */
+  queryTokens: Scalars['Int']['output'];
+  /** Distinct tokens of the hit among the query's tokens of this modality. */
+  sharedTokens: Scalars['Int']['output'];
+};
+
+/** Raw query vectors, one per modality (at least one). */
+export type ModalityVectors = {
+  image?: InputMaybe<Array<Scalars['Float']['input']>>;
+  text?: InputMaybe<Array<Scalars['Float']['input']>>;
+};
 
 export type ModalityWeights = {
   image?: InputMaybe<Scalars['Float']['input']>;
@@ -159,11 +188,23 @@ export type Query = {
    */
   similar: SimilarResult;
   /**
+   * Items like all of `like` and unlike `unlike` (at most 20 ids each): token match on the liked
+   * items' tokens less the unliked items' tokens, ranked by exact cosine to the Rocchio vector
+   * mean(like) − mean(unlike) of unit vectors, per modality, fused by `weights`. None of the named
+   * items is returned. `modalities` omitted means every modality a liked item has.
+   */
+  similarToItems: SimilarResult;
+  /**
    * Items like a raw vector of one modality, hashed with that modality's active model. The vector
    * needs the model's length (`LshModel.dim`) and a value that is not 0 (an all-zero vector has no
    * direction: BAD_USER_INPUT).
    */
   similarToVector: SimilarResult;
+  /**
+   * Items like raw vectors of one or more modalities at once, each hashed with its modality's
+   * active model, fused as `similar` fuses (weighted mean cosine).
+   */
+  similarToVectors: SimilarResult;
   /** A training job by id, or null when there is none. */
   trainingJob?: Maybe<TrainingJob>;
   /** The most recent training jobs (at most 100), the newest first. */
@@ -187,19 +228,49 @@ export type QueryLshModelsArgs = {
 
 
 export type QuerySimilarArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
+  minScore?: InputMaybe<Scalars['Float']['input']>;
   modalities?: InputMaybe<Array<Modality>>;
   textFilter?: InputMaybe<Scalars['String']['input']>;
   weights?: InputMaybe<ModalityWeights>;
 };
 
 
-export type QuerySimilarToVectorArgs = {
+export type QuerySimilarToItemsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  like: Array<Scalars['ID']['input']>;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
+  modalities?: InputMaybe<Array<Modality>>;
+  textFilter?: InputMaybe<Scalars['String']['input']>;
+  unlike?: InputMaybe<Array<Scalars['ID']['input']>>;
+  weights?: InputMaybe<ModalityWeights>;
+};
+
+
+export type QuerySimilarToVectorArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
   modality: Modality;
   textFilter?: InputMaybe<Scalars['String']['input']>;
   vector: Array<Scalars['Float']['input']>;
+};
+
+
+export type QuerySimilarToVectorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ItemFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  minScore?: InputMaybe<Scalars['Float']['input']>;
+  textFilter?: InputMaybe<Scalars['String']['input']>;
+  vectors: ModalityVectors;
+  weights?: InputMaybe<ModalityWeights>;
 };
 
 
@@ -209,6 +280,8 @@ export type QueryTrainingJobArgs = {
 
 export type SimilarHit = {
   __typename?: 'SimilarHit';
+  /** Per modality the query used: the cosine and the tokens shared with the query. */
+  explanation: Array<ModalityExplanation>;
   item: Item;
   /**
    * Similarity in [-1, 1]: the cosine, or with several modalities the weighted mean of the cosines,
@@ -222,6 +295,8 @@ export type SimilarResult = {
   hits: Array<SimilarHit>;
   /** Versions of the models whose tokens answered this query. */
   modelVersions: Array<ModelVersion>;
+  /** Pass as `after` for the next page of the same ranking; null when there is none. */
+  nextCursor?: Maybe<Scalars['String']['output']>;
 };
 
 /** Training, publishing and activating the next model version of a modality. */
@@ -352,11 +427,14 @@ export type ResolversTypes = {
   IngestResult: ResolverTypeWrapper<IngestResult>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Item: ResolverTypeWrapper<ItemView>;
+  ItemFilter: ItemFilter;
   ItemInput: ItemInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   LshModel: ResolverTypeWrapper<ModelRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Modality: Modality;
+  ModalityExplanation: ResolverTypeWrapper<ModalityExplanation>;
+  ModalityVectors: ModalityVectors;
   ModalityWeights: ModalityWeights;
   ModelVersion: ResolverTypeWrapper<ModelVersion>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -375,10 +453,13 @@ export type ResolversParentTypes = {
   IngestResult: IngestResult;
   Int: Scalars['Int']['output'];
   Item: ItemView;
+  ItemFilter: ItemFilter;
   ItemInput: ItemInput;
   Float: Scalars['Float']['output'];
   LshModel: ModelRecord;
   Boolean: Scalars['Boolean']['output'];
+  ModalityExplanation: ModalityExplanation;
+  ModalityVectors: ModalityVectors;
   ModalityWeights: ModalityWeights;
   ModelVersion: ModelVersion;
   Mutation: Record<PropertyKey, never>;
@@ -421,6 +502,13 @@ export type LshModelResolvers<ContextType = GraphqlContext, ParentType extends R
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ModalityExplanationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ModalityExplanation'] = ResolversParentTypes['ModalityExplanation']> = {
+  cosine?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  modality?: Resolver<ResolversTypes['Modality'], ParentType, ContextType>;
+  queryTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sharedTokens?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ModelVersionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ModelVersion'] = ResolversParentTypes['ModelVersion']> = {
   modality?: Resolver<ResolversTypes['Modality'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -438,12 +526,15 @@ export type QueryResolvers<ContextType = GraphqlContext, ParentType extends Reso
   items?: Resolver<Array<Maybe<ResolversTypes['Item']>>, ParentType, ContextType, RequireFields<QueryItemsArgs, 'ids'>>;
   lshModels?: Resolver<Array<ResolversTypes['LshModel']>, ParentType, ContextType, Partial<QueryLshModelsArgs>>;
   similar?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarArgs, 'first' | 'id'>>;
+  similarToItems?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarToItemsArgs, 'first' | 'like'>>;
   similarToVector?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarToVectorArgs, 'first' | 'modality' | 'vector'>>;
+  similarToVectors?: Resolver<ResolversTypes['SimilarResult'], ParentType, ContextType, RequireFields<QuerySimilarToVectorsArgs, 'first' | 'vectors'>>;
   trainingJob?: Resolver<Maybe<ResolversTypes['TrainingJob']>, ParentType, ContextType, RequireFields<QueryTrainingJobArgs, 'id'>>;
   trainingJobs?: Resolver<Array<ResolversTypes['TrainingJob']>, ParentType, ContextType>;
 };
 
 export type SimilarHitResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SimilarHit'] = ResolversParentTypes['SimilarHit']> = {
+  explanation?: Resolver<Array<ResolversTypes['ModalityExplanation']>, ParentType, ContextType>;
   item?: Resolver<ResolversTypes['Item'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
@@ -451,6 +542,7 @@ export type SimilarHitResolvers<ContextType = GraphqlContext, ParentType extends
 export type SimilarResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SimilarResult'] = ResolversParentTypes['SimilarResult']> = {
   hits?: Resolver<Array<ResolversTypes['SimilarHit']>, ParentType, ContextType>;
   modelVersions?: Resolver<Array<ResolversTypes['ModelVersion']>, ParentType, ContextType>;
+  nextCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type TrainingJobResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TrainingJob'] = ResolversParentTypes['TrainingJob']> = {
@@ -471,6 +563,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   IngestResult?: IngestResultResolvers<ContextType>;
   Item?: ItemResolvers<ContextType>;
   LshModel?: LshModelResolvers<ContextType>;
+  ModalityExplanation?: ModalityExplanationResolvers<ContextType>;
   ModelVersion?: ModelVersionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

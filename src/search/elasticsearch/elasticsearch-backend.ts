@@ -2,7 +2,7 @@ import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import type { Modality } from '../../domain/modalities.js';
 import type { StoredItem } from '../../domain/item.js';
 import type {
-  Candidate,
+  CandidateList,
   Generation,
   HashBatch,
   ItemWriteResult,
@@ -167,7 +167,7 @@ export class ElasticsearchBackend implements SearchBackend {
     return this.items.countItems();
   }
 
-  executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
+  executeSimilar(plan: SimilarPlan): Promise<CandidateList> {
     return this.items.executeSimilar(plan);
   }
 

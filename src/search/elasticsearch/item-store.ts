@@ -3,7 +3,7 @@ import type { Modality } from '../../domain/modalities.js';
 import type { StoredItem } from '../../domain/item.js';
 import {
   STALE_GENERATION,
-  type Candidate,
+  type CandidateList,
   type ItemWriteResult,
   type VectorRow,
 } from '../backend.js';
@@ -185,12 +185,13 @@ export class ItemStore {
   }
 
   /** Runs a plan as one `_search` (see query-compiler.ts). */
-  async executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
+  async executeSimilar(plan: SimilarPlan): Promise<CandidateList> {
     const body = compileSimilarQuery(plan, this.alias);
     const response = await this.transport.call('similar', (client) =>
       client.search<ItemDocument>({ index: this.alias, ...body }),
     );
-    return response.hits.hits.flatMap((hit) =>
+    const total = response.hits.total;
+    const candidates: CandidateList = response.hits.hits.flatMap((hit) =>
       hit._source
         ? [
             {
@@ -202,5 +203,9 @@ export class ItemStore {
           ]
         : [],
     );
+    if (plan.countUpTo !== undefined && total !== undefined) {
+      candidates.matched = typeof total === 'number' ? total : total.value;
+    }
+    return candidates;
   }
 }

@@ -3,6 +3,7 @@ import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
 import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
 import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
 import { encodedVectorPath } from './item-document.js';
+import { tagFilterClauses } from './filter-clauses.js';
 
 /*
  * The query compiler: a SimilarPlan becomes the body of one `_search` request, a single `bool`
@@ -12,7 +13,8 @@ import { encodedVectorPath } from './item-document.js';
 /** The body of one `_search` request: a single `bool` query built from a plan. */
 export interface SimilarSearchBody {
   size: number;
-  track_total_hits: false;
+  /** False, or the bound up to which matches are counted (`plan.countUpTo`). */
+  track_total_hits: false | number;
   query: { bool: Record<string, unknown> };
   _source: { includes: string[] };
 }
@@ -38,6 +40,9 @@ function tokenClauses(plan: SimilarPlan, index: string): unknown[] {
     more_like_this: {
       fields: [lshField(clause.modality)],
       like: likeOf(clause, index),
+      ...(clause.unlike?.length
+        ? { unlike: likeOf({ ...clause, tokens: clause.unlike }, index) }
+        : {}),
       min_term_freq: plan.mlt.minTermFreq,
       min_doc_freq: plan.mlt.minDocFreq,
       max_query_terms: plan.mlt.maxQueryTerms,
@@ -56,10 +61,11 @@ function textMatch(text: string): unknown {
   };
 }
 
-/** The text filter and the excluded ids, as filter clauses. */
+/** The text and tag filters and the excluded ids, as filter clauses. */
 function restrictions(plan: SimilarPlan): unknown[] {
   const filter: unknown[] = [];
   if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
+  filter.push(...tagFilterClauses(plan.tags));
   if (plan.excludeIds.length > 0) {
     filter.push({ bool: { must_not: [{ ids: { values: plan.excludeIds } }] } });
   }
@@ -132,7 +138,7 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
   if (plan.rank) {
     return {
       size: Math.min(plan.rank.size, plan.candidates),
-      track_total_hits: false,
+      track_total_hits: plan.countUpTo ?? false,
       query: rankedQuery(plan, plan.rank, index),
       _source: { includes: HIT_FIELDS },
     };
@@ -143,11 +149,12 @@ export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSe
     should.length > 0 ? { should, minimum_should_match: 1 } : {};
   const filter: unknown[] = should.length > 0 ? [] : [withVectorsOf(plan)];
   if (plan.textFilter !== null) filter.push(textMatch(plan.textFilter));
+  filter.push(...tagFilterClauses(plan.tags));
   if (filter.length > 0) bool.filter = filter;
   if (plan.excludeIds.length > 0) bool.must_not = [{ ids: { values: plan.excludeIds } }];
   return {
     size: plan.candidates,
-    track_total_hits: false,
+    track_total_hits: plan.countUpTo ?? false,
     query: { bool },
     _source: {
       includes: [...HIT_FIELDS, ...plan.vectorsFor.map(encodedVectorPath)],

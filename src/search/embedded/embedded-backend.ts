@@ -2,7 +2,7 @@ import { ErrorCode } from '../../domain/errors.js';
 import type { StoredItem } from '../../domain/item.js';
 import type { Modality } from '../../domain/modalities.js';
 import type {
-  Candidate,
+  CandidateList,
   Generation,
   HashBatch,
   ItemWriteResult,
@@ -203,7 +203,7 @@ export class EmbeddedBackend implements SearchBackend {
     return null;
   }
 
-  async executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
+  async executeSimilar(plan: SimilarPlan): Promise<CandidateList> {
     return runSimilarPlan(plan, this.items, this.index);
   }
 

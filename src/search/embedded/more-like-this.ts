@@ -3,7 +3,7 @@ import type { MoreLikeThisSettings } from '../query-plan.js';
 
 /**
  * Elasticsearch's `more_like_this` over an LSH token field, as Lucene runs it: which terms of the
- * `like` tokens become the query (`selectTerms`), how many of them a hit must hold
+ * `like` tokens (less the `unlike` ones) become the query (`selectTerms`), how many of them a hit must hold
  * (`minimumShouldMatchCount`), and what each matched term adds to the hit's score
  * (`bm25TermWeight`). The clause's score is the plain sum of its matched terms' weights.
  */
@@ -34,9 +34,14 @@ export function selectTerms(
   tokens: readonly string[],
   stats: TokenFieldStats,
   mlt: MoreLikeThisSettings,
+  unlike: readonly string[] = [],
 ): string[] {
+  // Elasticsearch's `unlike` makes its terms skip terms: never selected, whatever their score.
+  const skip = new Set(unlike);
   const termFreq = new Map<string, number>();
-  for (const token of tokens) termFreq.set(token, (termFreq.get(token) ?? 0) + 1);
+  for (const token of tokens) {
+    if (!skip.has(token)) termFreq.set(token, (termFreq.get(token) ?? 0) + 1);
+  }
   const maxDocFreq = mlt.maxDocFreq ?? Number.POSITIVE_INFINITY;
   const scored: { term: string; score: number }[] = [];
   for (const [term, tf] of termFreq) {

@@ -1,19 +1,23 @@
-import type { Candidate } from '../backend.js';
+import type { Candidate, CandidateList } from '../backend.js';
 import { rankExactly } from '../exact-rank.js';
+import { passesTags, type TagFilter } from '../item-filter.js';
 import type { SimilarPlan, TokenClause } from '../query-plan.js';
 import { copyView, type ItemMap } from './item-map.js';
 import { bm25TermWeight, minimumShouldMatchCount, selectTerms } from './more-like-this.js';
 import type { TokenIndex } from './token-index.js';
 
-/** The filter clauses of a plan: the text filter and the excluded ids. */
+/** The filter clauses of a plan: the text and tag filters and the excluded ids. */
 interface Restrictions {
   /** Items matching the text filter; null when the plan has none. */
   allowed: ReadonlySet<string> | null;
+  tags: TagFilter | null;
+  items: ItemMap;
   excluded: ReadonlySet<string>;
 }
 
-function admits({ allowed, excluded }: Restrictions, id: string): boolean {
-  return !excluded.has(id) && (allowed === null || allowed.has(id));
+function admits({ allowed, tags, items, excluded }: Restrictions, id: string): boolean {
+  if (excluded.has(id) || (allowed !== null && !allowed.has(id))) return false;
+  return tags === null || passesTags(items.get(id)?.tags ?? [], tags);
 }
 
 /**
@@ -27,7 +31,7 @@ function addClauseScores(
   scores: Map<string, number>,
 ): void {
   const stats = context.items.tokenStats(clause.modality);
-  const terms = selectTerms(clause.tokens, stats, plan.mlt);
+  const terms = selectTerms(clause.tokens, stats, plan.mlt, clause.unlike);
   if (terms.length === 0) return;
   const required = minimumShouldMatchCount(terms.length, plan.mlt.minimumShouldMatch);
   if (required > terms.length) return;
@@ -67,10 +71,16 @@ function filterOnlyCandidates(
  * id). Ranked, every candidate is scored exactly (Elasticsearch's flat `knn`), handed over in
  * write order so equal exact scores also go to the item written first.
  */
-export function runSimilarPlan(plan: SimilarPlan, items: ItemMap, index: TokenIndex): Candidate[] {
+export function runSimilarPlan(
+  plan: SimilarPlan,
+  items: ItemMap,
+  index: TokenIndex,
+): CandidateList {
   if (plan.candidates < 1) return [];
   const restrictions: Restrictions = {
     allowed: plan.textFilter === null ? null : index.matchText(plan.textFilter),
+    tags: plan.tags ?? null,
+    items,
     excluded: new Set(plan.excludeIds),
   };
   if (restrictions.allowed?.size === 0) return [];
@@ -101,8 +111,16 @@ export function runSimilarPlan(plan: SimilarPlan, items: ItemMap, index: TokenIn
     }
     return [{ item: copyView(item), vectors, modelVersions: { ...item.modelVersions } }];
   });
-  if (!plan.rank) return candidates;
-  // Elasticsearch's ranked request asks for at most `candidates` hits.
-  const size = Math.min(plan.rank.size, plan.candidates);
-  return rankExactly(candidates, { ...plan.rank, size }, plan.candidates);
+  let result: CandidateList = candidates;
+  if (plan.rank) {
+    // Elasticsearch's ranked request asks for at most `candidates` hits.
+    const size = Math.min(plan.rank.size, plan.candidates);
+    result = rankExactly(candidates, { ...plan.rank, size }, plan.candidates);
+  }
+  if (plan.countUpTo !== undefined) {
+    // Ranked, Elasticsearch matches each modality's `candidates` best (its knn `k`).
+    const matched = plan.rank ? Math.min(scores.size, plan.candidates) : scores.size;
+    result.matched = Math.min(matched, plan.countUpTo);
+  }
+  return result;
 }

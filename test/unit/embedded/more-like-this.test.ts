@@ -118,6 +118,12 @@ describe('term selection and weights', () => {
     expect(selectTerms(['a', 'b', 'a'], field, { ...MLT, minTermFreq: 2 })).toEqual(['a']);
   });
 
+  it('never selects an unlike token (Elasticsearch skips the unlike terms)', () => {
+    const field = stats({ a: 2, b: 1, c: 3 });
+    expect(selectTerms(['a', 'b', 'c', 'a'], field, MLT, ['b', 'x'])).toEqual(['a', 'c']);
+    expect(selectTerms(['a'], field, MLT, ['a'])).toEqual([]);
+  });
+
   it('weighs a matched term by BM25 idf over the items holding the field', () => {
     const field = stats({});
     const weights = [1, 2, 5, 10].map((df) => bm25TermWeight(df, field));
