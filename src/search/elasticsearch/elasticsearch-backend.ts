@@ -14,6 +14,7 @@ import type { SimilarPlan } from '../query-plan.js';
 import { Generations, firstGenerationIndex } from './generations.js';
 import { INDEX_SETTINGS, MODELS_MAPPING, generationMapping } from './index-mapping.js';
 import { ItemStore } from './item-store.js';
+import type { CompileOptions } from './query-compiler.js';
 import { ElasticsearchModelStore } from './model-store.js';
 import { ResilientTransport } from './resilient-transport.js';
 import { RevisionClock } from './revision-clock.js';
@@ -28,6 +29,8 @@ export interface ElasticsearchBackendOptions {
   maxRetries: number;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
   refresh: boolean | 'wait_for';
+  /** Lean switches of the similar query (all on when omitted). */
+  query?: CompileOptions;
   /** Called with every request's duration, for metrics. */
   onRequest?: (operation: string, seconds: number) => void;
 }
@@ -57,6 +60,7 @@ export class ElasticsearchBackend implements SearchBackend {
     this.items = new ItemStore(this.transport, revisions, {
       alias: this.itemsAlias,
       refresh: options.refresh,
+      ...(options.query ? { query: options.query } : {}),
     });
     this.generations = new Generations(this.transport, revisions, this.itemsAlias);
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
