@@ -35,6 +35,8 @@ const ConfigSchema = z.object({
         .filter((s) => s !== ''),
     )
     .pipe(z.array(z.enum(['exact-k', 'filter-once', 'float32']))),
+  /** Query items a gateway keeps between `similar` requests (0: read the item every time). */
+  LSHQL_QUERY_ITEM_CACHE: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
   /** more_like_this minimum_should_match: how many query tokens a candidate must share. */
   LSHQL_MLT_MINIMUM_SHOULD_MATCH: z

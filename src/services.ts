@@ -38,6 +38,7 @@ export function createServices(config: Config, backend: SearchBackend): Services
       probes: config.LSHQL_PROBES,
       maxTextFilterLength: 1000,
       filterFallbackLimit: 1000,
+      queryItemCache: config.LSHQL_QUERY_ITEM_CACHE,
       mlt: {
         minimumShouldMatch: config.LSHQL_MLT_MINIMUM_SHOULD_MATCH,
         ...(config.LSHQL_MLT_MAX_DOC_FREQ !== undefined

@@ -16,6 +16,8 @@ export interface StoredItem extends ItemView {
   tokens: Partial<Record<Modality, string[]>>;
   /** Version of the model that produced `tokens[m]`; absent when not hashed yet. */
   modelVersions: Partial<Record<Modality, number>>;
+  /** When the backend last wrote it (Elasticsearch's external version); absent elsewhere. */
+  revision?: number;
 }
 
 export function toItemView(item: ItemView): ItemView {

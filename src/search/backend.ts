@@ -23,6 +23,12 @@ export interface Candidate {
   exactScore?: number;
 }
 
+/** "Item `id` still has revision `revision`": checked beside a search, in its round trip. */
+export interface RevisionCheck {
+  id: string;
+  revision: number;
+}
+
 /**
  * A search backend: stores items and models and runs query plans. Elasticsearch in production,
  * an in-process index when no cluster is configured. Both must give the same answers.
@@ -51,6 +57,14 @@ export interface SearchBackend extends GenerationStore, VectorSource {
    * to `plan.rank.size`, every one carrying its `exactScore`.
    */
   executeSimilar(plan: SimilarPlan): Promise<Candidate[]>;
+  /**
+   * `executeSimilar`, and in the same round trip whether an item still has a revision (for a
+   * query item read earlier). Backends whose items carry no revision leave it out.
+   */
+  executeSimilarChecked?(
+    plan: SimilarPlan,
+    check: RevisionCheck,
+  ): Promise<{ candidates: Candidate[]; unchanged: boolean }>;
   /** Makes recent writes visible to search. */
   refresh(): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
 import { checkVector } from '../domain/vectors.js';
-import type { Candidate, SearchBackend } from './backend.js';
+import type { Candidate, RevisionCheck, SearchBackend } from './backend.js';
+import { QueryItemCache, type CachedQueryItem } from './query-item-cache.js';
 import type { Modality } from '../domain/modalities.js';
 import { exactScore, mergeRanked } from './exact-rank.js';
 import {
@@ -11,7 +12,7 @@ import {
   type SimilarPlan,
   type TokenClause,
 } from './query-plan.js';
-import type { ItemView } from '../domain/item.js';
+import type { ItemView, StoredItem } from '../domain/item.js';
 
 export interface SimilarHitResult {
   item: ItemView;
@@ -36,6 +37,8 @@ export interface SimilarOptions {
   /** Filter-only candidates fetched when a text filter leaves too few token matches. */
   filterFallbackLimit: number;
   mlt: Partial<MoreLikeThisSettings>;
+  /** Query items kept between `similar` requests (0 = read every time; see QueryItemCache). */
+  queryItemCache?: number;
 }
 
 export interface SimilarRequest {
@@ -61,11 +64,17 @@ const MAX_WEIGHT = 1_000_000;
  * candidates, which the backend re-ranks by exact cosine similarity on their stored vectors.
  */
 export class SimilarService {
+  private readonly queryItems: QueryItemCache;
+
   constructor(
     private readonly backend: SearchBackend,
     private readonly registry: ModelRegistry,
     private readonly options: SimilarOptions,
-  ) {}
+  ) {
+    this.queryItems = new QueryItemCache(
+      backend.executeSimilarChecked ? (options.queryItemCache ?? 0) : 0,
+    );
+  }
 
   private checkFirst(first: number | null | undefined): number {
     const value = first ?? 10;
@@ -116,9 +125,23 @@ export class SimilarService {
     };
   }
 
-  /** Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine. */
-  private async execute(plan: SimilarPlan, queries: RankQuery[]): Promise<Candidate[]> {
-    const candidates = await this.backend.executeSimilar(plan);
+  /**
+   * Runs the plan; unranked (depth 0), the hits keep the token order and get their cosine.
+   * With a `check`, null when the query item no longer has the revision it was read at.
+   */
+  private async execute(
+    plan: SimilarPlan,
+    queries: RankQuery[],
+    check?: RevisionCheck,
+  ): Promise<Candidate[] | null> {
+    let candidates: Candidate[];
+    if (check && this.backend.executeSimilarChecked) {
+      const answer = await this.backend.executeSimilarChecked(plan, check);
+      if (!answer.unchanged) return null;
+      candidates = answer.candidates;
+    } else {
+      candidates = await this.backend.executeSimilar(plan);
+    }
     if (plan.rank) return candidates;
     return candidates.map((c) => ({
       ...c,
@@ -144,12 +167,53 @@ export class SimilarService {
   async similar(request: SimilarRequest): Promise<SimilarResultModel> {
     const first = this.checkFirst(request.first);
     const textFilter = this.checkTextFilter(request.textFilter);
-    const [item] = await this.backend.getItems([request.id], { withVectors: true });
-    if (!item) {
-      throw new LshqlError(ErrorCode.NOT_FOUND, `No item has id "${request.id}".`, {
-        id: request.id,
-      });
+    const cached = await this.cachedQueryItem(request.id);
+    if (cached) {
+      const check = { id: cached.item.id, revision: cached.revision };
+      const answer = await this.similarTo(cached.item, request, first, textFilter, check);
+      if (answer) return answer;
+      this.queryItems.delete(request.id);
     }
+    const item = await this.readQueryItem(request.id);
+    const answer = await this.similarTo(item, request, first, textFilter);
+    if (!answer) throw new Error('A similar search without a revision check was refused.');
+    return answer;
+  }
+
+  /** The query item as read by an earlier request, if its tokens are of the active models. */
+  private async cachedQueryItem(id: string): Promise<CachedQueryItem | undefined> {
+    const entry = this.queryItems.get(id);
+    if (!entry) return undefined;
+    for (const [modality, version] of Object.entries(entry.item.modelVersions)) {
+      const active = await this.registry.active(modality as Modality);
+      if (active?.record.version !== version) {
+        this.queryItems.delete(id);
+        return undefined;
+      }
+    }
+    return entry;
+  }
+
+  private async readQueryItem(id: string): Promise<StoredItem> {
+    const [item] = await this.backend.getItems([id], { withVectors: true });
+    if (!item) {
+      throw new LshqlError(ErrorCode.NOT_FOUND, `No item has id "${id}".`, { id });
+    }
+    if (item.revision !== undefined) this.queryItems.set(id, { item, revision: item.revision });
+    return item;
+  }
+
+  /**
+   * `similar` for a query item at hand. With a `check` (the item came from the cache), null
+   * when the item changed since: its revision, or the model versions of the hits' tokens.
+   */
+  private async similarTo(
+    item: StoredItem,
+    request: SimilarRequest,
+    first: number,
+    textFilter: string | null,
+    check?: RevisionCheck,
+  ): Promise<SimilarResultModel | null> {
     const modalities = request.modalities?.length
       ? [...new Set(request.modalities)]
       : item.modalities;
@@ -196,7 +260,20 @@ export class SimilarService {
       tokensPerClause = Math.max(tokensPerClause, like.length);
     }
     const plan = this.plan(clauses, queries, textFilter, [item.id], first, tokensPerClause);
-    const candidates = await this.withFilterFallback(plan, queries, first);
+    const candidates = await this.withFilterFallback(plan, queries, first, check);
+    if (!candidates) return null;
+    // A cached item's tokens may predate a model switch another instance made.
+    if (
+      check &&
+      candidates.some((c) =>
+        modelVersions.some(
+          ({ modality, version }) =>
+            c.modelVersions[modality] !== undefined && c.modelVersions[modality] !== version,
+        ),
+      )
+    ) {
+      return null;
+    }
     return { hits: candidates.map(toHit), modelVersions };
   }
 
@@ -209,8 +286,10 @@ export class SimilarService {
     plan: SimilarPlan,
     queries: RankQuery[],
     first: number,
-  ): Promise<Candidate[]> {
-    const candidates = await this.execute(plan, queries);
+    check?: RevisionCheck,
+  ): Promise<Candidate[] | null> {
+    const candidates = await this.execute(plan, queries, check);
+    if (!candidates) return null;
     if (plan.textFilter === null || candidates.length >= first) return candidates;
     const more = await this.execute(
       {
@@ -221,6 +300,7 @@ export class SimilarService {
       },
       queries,
     );
+    if (!more) return null;
     return plan.rank
       ? mergeRanked([candidates, more], first)
       : [...candidates, ...more].slice(0, first);
@@ -257,7 +337,7 @@ export class SimilarService {
       { modality: request.modality, vector: request.vector, weight: 1 },
     ];
     const plan = this.plan(clauses, queries, textFilter, [], first, tokens.length);
-    const candidates = await this.withFilterFallback(plan, queries, first);
+    const candidates = (await this.withFilterFallback(plan, queries, first)) ?? [];
     const version = active.record.version;
     return {
       stale: candidates.some(

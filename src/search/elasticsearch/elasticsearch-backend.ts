@@ -7,6 +7,7 @@ import type {
   HashBatch,
   ItemWriteResult,
   ModelStore,
+  RevisionCheck,
   SearchBackend,
   VectorRow,
 } from '../backend.js';
@@ -136,6 +137,13 @@ export class ElasticsearchBackend implements SearchBackend {
 
   executeSimilar(plan: SimilarPlan): Promise<Candidate[]> {
     return this.items.executeSimilar(plan);
+  }
+
+  executeSimilarChecked(
+    plan: SimilarPlan,
+    check: RevisionCheck,
+  ): Promise<{ candidates: Candidate[]; unchanged: boolean }> {
+    return this.items.executeSimilarChecked(plan, check);
   }
 
   scanVectors(modality: Modality, options: { batchSize: number }): AsyncIterable<VectorRow[]> {

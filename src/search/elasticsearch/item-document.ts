@@ -123,6 +123,7 @@ export function fromDocument(doc: ItemDocument): StoredItem {
     vectors: vectorsOf(doc),
     tokens: {},
     modelVersions: {},
+    ...(doc.revision !== undefined ? { revision: doc.revision } : {}),
   };
   for (const spec of MODALITY_TABLE) {
     const tokens = doc[spec.tokenField];

@@ -1,10 +1,12 @@
 import { ErrorCode } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
 import type { StoredItem } from '../../domain/item.js';
+import type { estypes } from '@elastic/elasticsearch';
 import {
   STALE_GENERATION,
   type Candidate,
   type ItemWriteResult,
+  type RevisionCheck,
   type VectorRow,
 } from '../backend.js';
 import type { SimilarPlan } from '../query-plan.js';
@@ -171,17 +173,52 @@ export class ItemStore {
     const response = await this.transport.call('similar', (client) =>
       client.search<ItemDocument>({ index: this.alias, ...body }),
     );
-    return response.hits.hits.flatMap((hit) =>
-      hit._source
-        ? [
-            {
-              item: toView(hit._source),
-              vectors: plan.rank ? {} : vectorsOf(hit._source),
-              modelVersions: modelVersionsOf(hit._source),
-              ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
-            },
-          ]
-        : [],
-    );
+    return candidatesOf(plan, response.hits.hits);
   }
+
+  /**
+   * The plan's search and, in the same `_msearch`, a count of "item `id` at `revision`" (ids
+   * and a term on `revision`: no document is fetched).
+   */
+  async executeSimilarChecked(
+    plan: SimilarPlan,
+    check: RevisionCheck,
+  ): Promise<{ candidates: Candidate[]; unchanged: boolean }> {
+    const body = compileSimilarQuery(plan, this.alias, this.options.query);
+    const count = {
+      size: 0,
+      track_total_hits: true,
+      query: {
+        bool: { filter: [{ ids: { values: [check.id] } }, { term: { revision: check.revision } }] },
+      },
+    };
+    const response = await this.transport.call('similar', (client) =>
+      client.msearch<ItemDocument>({ index: this.alias, searches: [{}, body, {}, count] }),
+    );
+    const [search, counted] = response.responses;
+    if (!search || 'error' in search || !counted || 'error' in counted) {
+      throw new Error('Elasticsearch failed one search of a similar request.');
+    }
+    const total = counted.hits.total;
+    return {
+      candidates: candidatesOf(plan, search.hits.hits),
+      unchanged: (typeof total === 'number' ? total : (total?.value ?? 0)) === 1,
+    };
+  }
+}
+
+/** The candidates of a plan from its search hits. */
+function candidatesOf(plan: SimilarPlan, hits: estypes.SearchHit<ItemDocument>[]): Candidate[] {
+  return hits.flatMap((hit) =>
+    hit._source
+      ? [
+          {
+            item: toView(hit._source),
+            vectors: plan.rank ? {} : vectorsOf(hit._source),
+            modelVersions: modelVersionsOf(hit._source),
+            ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
+          },
+        ]
+      : [],
+  );
 }
