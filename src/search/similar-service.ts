@@ -170,7 +170,14 @@ export class SimilarService {
     const cached = await this.cachedQueryItem(request.id);
     if (cached) {
       const check = { id: cached.item.id, revision: cached.revision };
-      const answer = await this.similarTo(cached.item, request, first, textFilter, check);
+      // An answer refused for the cached state (no tokens yet, a modality it lacked) is
+      // given only after reading the item anew, like a changed revision.
+      const answer = await this.similarTo(cached.item, request, first, textFilter, check).catch(
+        (error: unknown) => {
+          if (error instanceof LshqlError) return null;
+          throw error;
+        },
+      );
       if (answer) return answer;
       this.queryItems.delete(request.id);
     }
