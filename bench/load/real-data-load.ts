@@ -181,7 +181,11 @@ function peerTable(title: string, k: number, gateway: Point[], knn: Point[]): Ta
       'total CPU ratio lshql / peer',
     ],
     rows: gateway.map((g) => {
-      const peers = knn.filter((p) => p.recall >= g.recall).sort((a, b) => b.qps - a.qps);
+      // Recall compared as shown (3 decimals): equal there counts as reached.
+      const shown = (r: number) => Math.round(r * 1000);
+      const peers = knn
+        .filter((p) => shown(p.recall) >= shown(g.recall))
+        .sort((a, b) => b.qps - a.qps);
       const peer = peers[0];
       return [
         `${g.method} ${g.setting}`,
@@ -394,7 +398,7 @@ async function main() {
         excludeSelf,
         ...(peer.oversample ? { oversample: peer.oversample } : {}),
       });
-      for (const nc of [10, 20, 40, 80, 160]) {
+      for (const nc of [10, 20, 40, 80, 160, 320, 640]) {
         by10.push(
           await measure(
             peer.label,
@@ -416,7 +420,7 @@ async function main() {
           ),
         );
       }
-      for (const nc of [10, 20, 40, 80]) {
+      for (const nc of [10, 20, 40, 80, 160, 320]) {
         byVector.push(
           await measure(
             peer.label,
