@@ -115,3 +115,30 @@ export function computeGroundTruth(data: Dataset, k: number): GroundTruth {
   truth.seconds = (performance.now() - started) / 1000;
   return truth;
 }
+
+/**
+ * Exact top-k among every item of the data set for query vectors that are not items (e.g.
+ * Fashion-MNIST's test images): ids, best first, by brute-force cosine.
+ */
+export function vectorQueryTruth(
+  data: Dataset,
+  queries: Float32Array,
+  queryCount: number,
+  k: number,
+): string[][] {
+  const n = data.count;
+  const dim = data.image.dim;
+  const unit = normalizedRows(data.image, n);
+  const unitQueries = normalizedRows({ dim, data: queries, decimals: 0 }, queryCount);
+  const scores = new Float64Array(n);
+  const truth: string[][] = [];
+  for (let q = 0; q < queryCount; q++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += unitQueries[q * dim + j]! * unit[i * dim + j]!;
+      scores[i] = s;
+    }
+    truth.push(topK(scores, k, -1, null).map((i) => data.ids[i]!));
+  }
+  return truth;
+}

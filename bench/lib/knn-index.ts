@@ -16,6 +16,8 @@ export interface KnnIndexInfo {
 /**
  * The items in an index of Elasticsearch's own: the same text fields and the vectors as
  * `dense_vector` (cosine, HNSW m=16, ef_construction=100), bulk-loaded and merged to one segment.
+ * The vectors are left out of `_source` (as the gateway's flat fields are): a hit's fetch then
+ * reads its title, not 784 JSON numbers.
  */
 export async function buildKnnIndex(
   es: Client,
@@ -37,6 +39,7 @@ export async function buildKnnIndex(
     settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' },
     mappings: {
       dynamic: 'strict',
+      _source: { excludes: ['image_vector', 'text_vector'] },
       properties: {
         id: { type: 'keyword' },
         title: { type: 'text', analyzer: 'standard' },
@@ -78,6 +81,14 @@ export async function buildKnnIndex(
 
 export interface KnnQueryOptions {
   numCandidates: number;
+  /** Hits wanted (default 10). */
+  k?: number;
+  /** Quantized indexes: re-score `oversample` × k hits on the raw vectors (`rescore_vector`). */
+  oversample?: number;
+  /** Query vectors per query (default: the query items' own image vectors). */
+  vectors?: number[][];
+  /** Whether the query item is indexed and so dropped from the hits (default true). */
+  excludeSelf?: boolean;
   /** Both image and text vectors (two knn clauses, scores summed). */
   multimodal?: boolean;
   /** Per query: the text every hit must match (title/text, like the gateway's textFilter). */
@@ -86,10 +97,12 @@ export interface KnnQueryOptions {
 
 /** Native kNN for query q: k = 10, the query item itself excluded; returns hit ids. */
 export function knnSearch(es: Client, index: string, data: Dataset, o: KnnQueryOptions) {
-  const image = data.queries.map((i) => vectorValues(data.image, i));
+  const image = o.vectors ?? data.queries.map((i) => vectorValues(data.image, i));
+  const wanted = o.k ?? 10;
+  const excludeSelf = o.excludeSelf ?? true;
   const text = data.text ? data.queries.map((i) => vectorValues(data.text!, i)) : null;
   return async (q: number): Promise<string[]> => {
-    const self = data.ids[data.queries[q]!]!;
+    const self = excludeSelf ? data.ids[data.queries[q]!]! : null;
     const filterText = o.textFilter?.(q) ?? null;
     // Without a filter, ask for one more and drop the query item (a filter would cost a pass
     // over every document); with a text filter, exclude it in the filter itself.
@@ -106,11 +119,11 @@ export function knnSearch(es: Client, index: string, data: Dataset, o: KnnQueryO
                 },
               },
             ],
-            must_not: [{ ids: { values: [self] } }],
+            must_not: self ? [{ ids: { values: [self] } }] : [],
           },
         }
       : undefined;
-    const k = filter ? 10 : 11;
+    const k = filter || !self ? wanted : wanted + 1;
     // Two clauses only sum the scores of documents both return: let each return num_candidates.
     const clauseK = o.multimodal ? Math.max(k, o.numCandidates) : k;
     const clause = (field: string, vector: number[]) => ({
@@ -119,6 +132,7 @@ export function knnSearch(es: Client, index: string, data: Dataset, o: KnnQueryO
       k: clauseK,
       num_candidates: Math.max(clauseK, o.numCandidates),
       ...(filter ? { filter } : {}),
+      ...(o.oversample ? { rescore_vector: { oversample: o.oversample } } : {}),
     });
     const knn =
       o.multimodal && text
@@ -134,6 +148,6 @@ export function knnSearch(es: Client, index: string, data: Dataset, o: KnnQueryO
     return response.hits.hits
       .map((h) => h._id!)
       .filter((id) => id !== self)
-      .slice(0, 10);
+      .slice(0, wanted);
   };
 }

@@ -3,12 +3,13 @@
  * process, a generated collection ingested through GraphQL and both models trained, then
  * autocannon sends `similar` queries for random stored ids at a fixed number of connections.
  * It reports requests/s, latency percentiles, failures and the gateway's resident memory (RSS,
- * from /proc/<pid>/status) after warm-up and at the end, prints a table and writes docs/load.md.
+ * from /proc/<pid>/status) after warm-up and at the end, prints the tables (and writes them to --out).
  *
  *   npx tsx bench/load/similar-load.ts --duration 60 --connections 64
  *
  * Options: --duration S (60), --connections N (64), --warmup S (15), --items N (10000),
- * --es-port P (9310), --es-heap SIZE (1g), --out FILE (docs/load.md; "-" for none).
+ * --es-port P (9310), --es-heap SIZE (1g), --out FILE ("-", the default: print only;
+ * docs/load.md is written by bench/load/real-data-load.ts).
  * Only 127.0.0.1 is spoken to; Elasticsearch is stopped at the end when this run started it.
  */
 import { execFile } from 'node:child_process';
@@ -27,6 +28,7 @@ import {
 import { fmt, log, markdownTable, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { assertLoopback } from '../lib/loopback.js';
+import { cpuSpan, elasticsearchPid } from '../lib/process-cpu.js';
 
 const REPO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -39,7 +41,7 @@ const { values: args } = parseArgs({
     items: { type: 'string', default: '10000' },
     'es-port': { type: 'string', default: '9310' },
     'es-heap': { type: 'string', default: '1g' },
-    out: { type: 'string', default: 'docs/load.md' },
+    out: { type: 'string', default: '-' },
   },
 });
 
@@ -198,6 +200,9 @@ interface Figures {
   /** Elasticsearch time per search during the run, by phase (ms). */
   esQueryMs: number;
   esFetchMs: number;
+  /** CPU ms per request of each process (utime + stime of /proc/<pid>/stat over the run). */
+  gatewayCpuMs: number;
+  esCpuMs: number;
   /** 1-minute load average of the machine before and after the run. */
   loadBefore: number;
   loadAfter: number;
@@ -217,7 +222,17 @@ function report(f: Figures): { tables: Table[]; markdown: string } {
   const ratio = f.rssEnd / f.rssAfterWarmup;
   const throughput: Table = {
     title: `similar under load: ${CONNECTIONS} connections, ${DURATION} s`,
-    columns: ['requests', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'],
+    columns: [
+      'requests',
+      'requests/s',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'failed',
+      'ES CPU ms/req',
+      'gateway CPU ms/req',
+    ],
     rows: [
       [
         r.requests.total,
@@ -227,6 +242,8 @@ function report(f: Figures): { tables: Table[]; markdown: string } {
         r.latency.p99,
         r.latency.max,
         failures,
+        f.esCpuMs.toFixed(2),
+        f.gatewayCpuMs.toFixed(2),
       ],
     ],
     note:
@@ -241,8 +258,8 @@ function report(f: Figures): { tables: Table[]; markdown: string } {
     columns: ['query phase ms', 'fetch phase ms', 'machine load before', 'machine load after'],
     rows: [[f.esQueryMs, f.esFetchMs, f.loadBefore, f.loadAfter]],
     note:
-      "The fetch phase loads each candidate's stored `_source` (mostly its vectors) for the " +
-      "gateway's exact re-ranking of 100 candidates. Load = 1-minute load average of the machine.",
+      'The fetch phase reads the returned hits’ stored `_source` (their vectors left out of the ' +
+      'answer); exact ranking runs in the query phase. Load = 1-minute load average of the machine.',
   };
   const memory: Table = {
     title: 'Gateway resident memory (VmRSS)',
@@ -370,9 +387,11 @@ async function main(): Promise<void> {
     log(`measuring for ${DURATION} s at ${CONNECTIONS} connections`);
     const statsBefore = await searchStats(prefix);
     const loadBefore = loadavg()[0]!;
+    const cpu = cpuSpan({ gateway: pid, es: await elasticsearchPid(ES_URL) });
     const load = similarLoad(gateway.url, ids, DURATION, 'similar');
     stopping = () => load.instance.stop();
     const result = await load.instance;
+    const cpuUsed = cpu.stop();
     clearInterval(monitor);
     const rssEnd = await rssMiB(pid);
     const loadAfter = loadavg()[0]!;
@@ -386,6 +405,8 @@ async function main(): Promise<void> {
       graphqlErrors: load.graphqlErrors(),
       esQueryMs: perSearch('query_time_in_millis', 'query_total'),
       esFetchMs: perSearch('fetch_time_in_millis', 'fetch_total'),
+      gatewayCpuMs: (cpuUsed.gateway! * 1000) / Math.max(1, result.requests.total),
+      esCpuMs: (cpuUsed.es! * 1000) / Math.max(1, result.requests.total),
       loadBefore,
       loadAfter,
       rssAfterWarmup,

@@ -21,6 +21,11 @@ export function createBackend(
         config.LSHQL_INGEST_REFRESH === 'wait_for'
           ? 'wait_for'
           : config.LSHQL_INGEST_REFRESH === 'true',
+      query: {
+        exactK: !config.LSHQL_LEAN_OFF.includes('exact-k'),
+        filterOnce: !config.LSHQL_LEAN_OFF.includes('filter-once'),
+        float32: !config.LSHQL_LEAN_OFF.includes('float32'),
+      },
       ...(onRequest ? { onRequest } : {}),
     });
   }

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exposesSdl } from '../config.js';
@@ -81,6 +84,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       ...(armor.plugins as unknown as ApolloServerPlugin<GraphqlContext>[]),
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
+      // No type or field has a cache hint: the default cache-control plugin would only add a
+      // hook to every resolved field of every request.
+      ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(metrics, operationLabeler(services.config.LSHQL_METRICS_OPERATIONS)),
     ],
     formatError: createErrorFormatter({

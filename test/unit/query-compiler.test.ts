@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compileSimilarQuery,
   exactScoreOf,
+  LEAN_QUERY,
 } from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 
@@ -190,9 +191,14 @@ describe('compileSimilarQuery with exact ranking', () => {
     expect(body._source.includes.some((f) => f.startsWith('vectors'))).toBe(false);
     const should = shouldOf(ranked);
     const knn = should.filter((c) => c.knn).map((c) => c.knn!);
-    expect(knn.map((k) => [k.field, k.query_vector, k.boost, k.k])).toEqual([
-      ['image_vector', [0.6, 0.8], 0.75, 100],
-      ['text_vector', [0, 1], 0.25, 100],
+    // Several modalities: each keeps every candidate within the rerank depth.
+    expect(knn.map((k) => [k.field, k.boost, k.k])).toEqual([
+      ['image_vector', 0.75, 100],
+      ['text_vector', 0.25, 100],
+    ]);
+    expect(knn.map((k) => k.query_vector)).toEqual([
+      [0.600000024, 0.800000012],
+      [0, 1],
     ]);
     expect(knn.every((k) => k.num_candidates === k.k)).toBe(true);
     // Each knn is restricted to the candidates: items sharing tokens, the text filter, not a1.
@@ -206,6 +212,42 @@ describe('compileSimilarQuery with exact ranking', () => {
     const lacking = shouldOf(ranked).filter((c) => c.constant_score);
     expect(lacking.map((c) => c.constant_score!.boost)).toEqual([0.375, 0.125]);
     expect(JSON.stringify(lacking[1])).toContain('{"exists":{"field":"text_vector"}}');
+  });
+
+  it('states the candidate filter once for several modalities, in every clause when asked', () => {
+    const lean = compileSimilarQuery(ranked, 'lshql-items').query.bool;
+    const knnFilter = (lean.should as Clause[]).find((c) => c.knn)!.knn!.filter;
+    expect(lean.filter).toEqual(knnFilter);
+    expect(lean.minimum_should_match).toBe(1);
+    const lacking = (lean.should as Clause[]).filter((c) => c.constant_score);
+    expect(JSON.stringify(lacking)).not.toContain('more_like_this');
+    const full = compileSimilarQuery(ranked, 'lshql-items', { ...LEAN_QUERY, filterOnce: false });
+    expect(full.query.bool.filter).toBeUndefined();
+    const fullLacking = (full.query.bool.should as Clause[]).filter((c) => c.constant_score);
+    expect(fullLacking.every((c) => JSON.stringify(c).includes('more_like_this'))).toBe(true);
+  });
+
+  it('asks one modality for the hits returned only, or the rerank depth when told', () => {
+    const one: SimilarPlan = { ...ranked, rank: { queries: [ranked.rank!.queries[0]!], size: 7 } };
+    const knnOf = (options = LEAN_QUERY) =>
+      (compileSimilarQuery(one, 'lshql-items', options).query.bool.should as Clause[])[0]!.knn!;
+    expect([knnOf().k, knnOf().num_candidates]).toEqual([7, 7]);
+    const deep = knnOf({ ...LEAN_QUERY, exactK: false });
+    expect([deep.k, deep.num_candidates]).toEqual([100, 100]);
+  });
+
+  it('sends query vectors at float32 precision unless told otherwise', () => {
+    const one: SimilarPlan = {
+      ...ranked,
+      rank: { queries: [{ modality: 'IMAGE', vector: [1, 2, 3], weight: 1 }], size: 5 },
+    };
+    const vectorOf = (options = LEAN_QUERY) =>
+      (compileSimilarQuery(one, 'lshql-items', options).query.bool.should as Clause[])[0]!.knn!
+        .query_vector as number[];
+    const exact = vectorOf({ ...LEAN_QUERY, float32: false });
+    expect(exact[0]).toBe(1 / Math.sqrt(14));
+    expect(vectorOf()).toEqual(exact.map((v) => Number(Math.fround(v).toPrecision(9))));
+    expect(vectorOf().map(Math.fround)).toEqual(exact.map(Math.fround));
   });
 
   it('needs no such clause for one modality, and none of knn for a zero query vector', () => {

@@ -22,6 +22,7 @@ import {
 } from './index-mapping.js';
 import { ItemStore } from './item-store.js';
 import { ElasticsearchJobStore, JOBS_MAPPING } from './job-store.js';
+import type { CompileOptions } from './query-compiler.js';
 import { ElasticsearchModelStore } from './model-store.js';
 import { ResilientTransport } from './resilient-transport.js';
 import { RevisionClock } from './revision-clock.js';
@@ -42,6 +43,8 @@ export interface ElasticsearchBackendOptions {
   keepGenerations?: number;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
   refresh: boolean | 'wait_for';
+  /** Lean switches of the similar query (all on when omitted). */
+  query?: CompileOptions;
   /** Called with every request's duration, for metrics. */
   onRequest?: (operation: string, seconds: number) => void;
 }
@@ -77,6 +80,7 @@ export class ElasticsearchBackend implements SearchBackend {
     this.items = new ItemStore(this.transport, revisions, {
       alias: this.itemsAlias,
       refresh: options.refresh,
+      ...(options.query ? { query: options.query } : {}),
     });
     this.generations = new Generations(
       this.transport,

@@ -18,7 +18,7 @@ import {
   vectorsOf,
   type ItemDocument,
 } from './item-document.js';
-import { compileSimilarQuery, exactScoreOf } from './query-compiler.js';
+import { compileSimilarQuery, exactScoreOf, type CompileOptions } from './query-compiler.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import type { RevisionClock } from './revision-clock.js';
 import { scan } from './scan.js';
@@ -29,6 +29,8 @@ export interface ItemStoreOptions {
   alias: string;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
   refresh: boolean | 'wait_for';
+  /** Lean switches of the similar query (all on when omitted). */
+  query?: CompileOptions;
 }
 
 type BulkResponseItem = Record<string, { error?: { type?: string; reason?: string | null } }>;
@@ -186,7 +188,7 @@ export class ItemStore {
 
   /** Runs a plan as one `_search` (see query-compiler.ts). */
   async executeSimilar(plan: SimilarPlan): Promise<CandidateList> {
-    const body = compileSimilarQuery(plan, this.alias);
+    const body = compileSimilarQuery(plan, this.alias, this.options.query);
     const response = await this.transport.call('similar', (client) =>
       client.search<ItemDocument>({ index: this.alias, ...body }),
     );

@@ -1,7 +1,7 @@
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
 import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
-import type { ExactRanking, SimilarPlan, TokenClause } from '../query-plan.js';
+import type { ExactRanking, RankQuery, SimilarPlan, TokenClause } from '../query-plan.js';
 import { encodedVectorPath } from './item-document.js';
 import { tagFilterClauses } from './filter-clauses.js';
 
@@ -18,6 +18,22 @@ export interface SimilarSearchBody {
   query: { bool: Record<string, unknown> };
   _source: { includes: string[] };
 }
+
+/**
+ * Switches of the compiled query's lean shape, all on by default (off gives the earlier shape,
+ * kept so benchmarks can measure each): `exactK` asks each `knn` clause of a one-modality plan
+ * for the hits needed only, not the whole rerank depth (Lucene sizes its top-k queue by k);
+ * `filterOnce` states the candidate filter once beside several modalities' clauses instead of in
+ * every "lacking" clause; `float32` sends query vectors at the float32 precision Elasticsearch
+ * keeps (9 significant digits instead of 17).
+ */
+export interface CompileOptions {
+  exactK: boolean;
+  filterOnce: boolean;
+  float32: boolean;
+}
+
+export const LEAN_QUERY: CompileOptions = { exactK: true, filterOnce: true, float32: true };
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
 const HIT_FIELDS: string[] = [
@@ -77,6 +93,73 @@ function withVectorsOf(plan: SimilarPlan): unknown {
   return { terms: { modalities: [...plan.vectorsFor] } };
 }
 
+/** A float as JSON at float32 precision: 9 significant digits give back the same float32. */
+function float32Value(value: number): number {
+  return Number(Math.fround(value).toPrecision(9));
+}
+
+/** The unit-length query vector as sent to Elasticsearch. */
+function queryVector(vector: readonly number[], options: CompileOptions): number[] {
+  const unit = unitVector(vector);
+  return options.float32 ? unit.map(float32Value) : unit;
+}
+
+/**
+ * How many best candidates each `knn` clause keeps. One modality: the hits asked for are the
+ * exact top (every candidate has that vector), and a plan that counts its matches needs that
+ * many to match. Several: every candidate within the rerank depth, since a hit of the fused top
+ * may rank low in each modality alone.
+ */
+function knnK(plan: SimilarPlan, rank: ExactRanking, options: CompileOptions): number {
+  if (!options.exactK || rank.queries.length > 1) return plan.candidates;
+  return Math.min(plan.candidates, Math.max(rank.size, plan.countUpTo ?? 0));
+}
+
+interface SharedClauses {
+  k: number;
+  candidates: unknown[];
+  several: boolean;
+  /** The candidate filter of the "lacking" clauses; empty when the `bool` states it once. */
+  lackingFilter: unknown[];
+}
+
+/** The score clauses of one modality (see `rankedQuery`). */
+function modalityClauses(
+  q: RankQuery,
+  weight: number,
+  shared: SharedClauses,
+  options: CompileOptions,
+): unknown[] {
+  const field = denseVectorField(q.modality);
+  // A zero query vector has cosine 0 with everything (and Elasticsearch refuses it).
+  if (isZeroNorm(q.vector)) {
+    const filter = shared.lackingFilter.length > 0 ? shared.lackingFilter : [{ match_all: {} }];
+    return [{ constant_score: { filter: { bool: { filter } }, boost: lackingScore(weight) } }];
+  }
+  const knn = {
+    knn: {
+      field,
+      query_vector: queryVector(q.vector, options),
+      // Flat fields are searched exactly: each modality keeps its `k` best candidates (k would
+      // default to the request's size, and a modality's score would then reach only the
+      // hits it ranks in the top `size` by itself).
+      k: shared.k,
+      num_candidates: shared.k,
+      filter: shared.candidates,
+      boost: weight,
+    },
+  };
+  // One modality: every candidate shares its tokens, so it has that vector (or a zero one).
+  if (!shared.several) return [knn];
+  const lacking = {
+    constant_score: {
+      filter: { bool: { filter: shared.lackingFilter, must_not: [{ exists: { field } }] } },
+      boost: lackingScore(weight),
+    },
+  };
+  return [knn, lacking];
+}
+
 /**
  * Exact ranking in the same request: every candidate (an item sharing tokens with the query,
  * or for a filter-only plan any item passing the filter) is scored by brute force on the flat
@@ -84,49 +167,33 @@ function withVectorsOf(plan: SimilarPlan): unknown {
  * w·(1 + cos)/2 (Elasticsearch's cosine score); candidates without that vector get the w/2 of a
  * cosine of 0 from a `constant_score` clause. With weights summing to 1 the total is
  * (1 + weighted mean cosine)/2: the order is exact, and `exactScoreOf` recovers the mean.
+ * With several modalities and `filterOnce`, the candidate filter is the `bool`'s own filter
+ * and the "lacking" clauses test only the missing field.
  */
-function rankedQuery(plan: SimilarPlan, rank: ExactRanking, index: string) {
+function rankedQuery(
+  plan: SimilarPlan,
+  rank: ExactRanking,
+  index: string,
+  options: CompileOptions,
+): { bool: Record<string, unknown> } {
   const tokens = tokenClauses(plan, index);
   const candidates = [
     tokens.length > 0 ? { bool: { should: tokens, minimum_should_match: 1 } } : withVectorsOf(plan),
     ...restrictions(plan),
   ];
+  const several = rank.queries.length > 1;
+  const outerFilter = several && options.filterOnce;
+  const shared: SharedClauses = {
+    k: knnK(plan, rank, options),
+    candidates,
+    several,
+    lackingFilter: outerFilter ? [] : candidates,
+  };
   const weights = normalizedWeights(rank.queries);
-  const should = rank.queries.flatMap((q, i): unknown[] => {
-    const weight = weights[i]!;
-    const field = denseVectorField(q.modality);
-    // A zero query vector has cosine 0 with everything (and Elasticsearch refuses it).
-    if (isZeroNorm(q.vector)) {
-      return [
-        {
-          constant_score: { filter: { bool: { filter: candidates } }, boost: lackingScore(weight) },
-        },
-      ];
-    }
-    const knn = {
-      knn: {
-        field,
-        query_vector: unitVector(q.vector),
-        // Flat fields are searched exactly: each modality keeps its `k` best candidates (k would
-        // default to the request's size, and a modality's score would then reach only the
-        // hits it ranks in the top `size` by itself).
-        k: plan.candidates,
-        num_candidates: plan.candidates,
-        filter: candidates,
-        boost: weight,
-      },
-    };
-    // One modality: every candidate shares its tokens, so it has that vector (or a zero one).
-    if (rank.queries.length === 1) return [knn];
-    const lacking = {
-      constant_score: {
-        filter: { bool: { filter: candidates, must_not: [{ exists: { field } }] } },
-        boost: lackingScore(weight),
-      },
-    };
-    return [knn, lacking];
-  });
-  return { bool: { should, minimum_should_match: 1 } };
+  const should = rank.queries.flatMap((q, i) => modalityClauses(q, weights[i]!, shared, options));
+  return {
+    bool: { ...(outerFilter ? { filter: candidates } : {}), should, minimum_should_match: 1 },
+  };
 }
 
 /** The weighted mean cosine of a hit of a ranked plan, from its score (see `rankedQuery`). */
@@ -134,12 +201,16 @@ export function exactScoreOf(score: number | null | undefined): number {
   return meanCosineOf(score);
 }
 
-export function compileSimilarQuery(plan: SimilarPlan, index: string): SimilarSearchBody {
+export function compileSimilarQuery(
+  plan: SimilarPlan,
+  index: string,
+  options: CompileOptions = LEAN_QUERY,
+): SimilarSearchBody {
   if (plan.rank) {
     return {
       size: Math.min(plan.rank.size, plan.candidates),
       track_total_hits: plan.countUpTo ?? false,
-      query: rankedQuery(plan, plan.rank, index),
+      query: rankedQuery(plan, plan.rank, index, options),
       _source: { includes: HIT_FIELDS },
     };
   }
