@@ -11,11 +11,39 @@ import { createRandom, deriveSeed } from './seeded-random.js';
 import { subspaceBounds } from './subspaces.js';
 import { inverseNorm, l2NormalizeInto } from './vector-math.js';
 
-/** Convergence threshold on the squared movement of each centroid between Lloyd iterations. */
-const TOLERANCE = 1e-6;
+/**
+ * Convergence threshold, relative like scikit-learn's `tol`: k-means stops once no centroid moved
+ * (squared distance) more than TOLERANCE × the mean per-coordinate variance of the subspace.
+ */
+export const TOLERANCE = 1e-4;
 
 function isInt(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n);
+}
+
+/** One subspace's k-means problem: everything trainSubspace needs, all of it transferable. */
+export interface SubspaceTask {
+  /** count × width sub-vectors, row-major. */
+  data: Float32Array;
+  width: number;
+  count: number;
+  clusters: number;
+  /** k-means++ draws its centres from a seeded subsample of this many rows. */
+  seedSample: number;
+  seed: number;
+  maxIterations: number;
+  /** Relative tolerance (see TOLERANCE). */
+  tolerance: number;
+}
+
+/** A validated training run split into independent subspace tasks (see trainLshModel). */
+export interface PreparedTraining {
+  params: Required<LshModelParams>;
+  count: number;
+  rotatedDim: number;
+  bounds: Int32Array;
+  rotation: HadamardRotation | null;
+  tasks: SubspaceTask[];
 }
 
 /**
@@ -26,14 +54,27 @@ function isInt(n: unknown): n is number {
  * and rotated by a seeded randomized Hadamard transform (rotation.ts), exactly as LshHasher does.
  * The rotatedDim coordinates are split into subspaces; each subspace is clustered with k-means
  * (`ml-kmeans`), initialised by k-means++ on a seeded subsample and refined by at most
- * `maxIterations` Lloyd iterations on the full sample.
+ * `maxIterations` Lloyd iterations on the full sample, stopping early on convergence.
  * Deterministic: same vectors and params ⇒ bit-identical model.
+ *
+ * The same steps, split so that the subspaces can run in parallel elsewhere:
+ * prepareTraining → trainSubspace per task → assembleModel.
  */
 export function trainLshModel(
   vectors: Float32Array,
   count: number,
   params: LshModelParams,
 ): LshModel {
+  const prepared = prepareTraining(vectors, count, params);
+  return assembleModel(prepared, prepared.tasks.map(trainSubspace));
+}
+
+/** Validates the input, prepares the vectors and cuts them into one task per subspace. */
+export function prepareTraining(
+  vectors: Float32Array,
+  count: number,
+  params: LshModelParams,
+): PreparedTraining {
   const p = validateLshParams(params);
   const { dim, subspaces, clusters: K, metric, rotate, seed, maxIterations } = p;
   if (!isInt(count) || count < 1) {
@@ -75,39 +116,140 @@ export function trainLshModel(
     );
   }
 
-  const sampleSize = Math.min(count, Math.max(20 * K, 2000));
-  const centroids: Float32Array[] = [];
+  const seedSample = Math.min(count, Math.max(20 * K, 2000));
+  const tasks: SubspaceTask[] = [];
   for (let g = 0; g < subspaces; g++) {
     const start = bounds[g]!;
     const width = bounds[g + 1]! - start;
-    const sub = new Float32Array(count * width);
+    const data = new Float32Array(count * width);
     for (let i = 0; i < count; i++) {
       const off = i * rotatedDim + start;
-      sub.set(prepared.subarray(off, off + width), i * width);
+      data.set(prepared.subarray(off, off + width), i * width);
     }
-    const rand = createRandom(deriveSeed(seed, g + 1));
-    const init = seedCentroids(sub, width, count, K, sampleSize, rand);
-
-    const rows: number[][] = new Array<number[]>(count);
-    for (let i = 0; i < count; i++) rows[i] = Array.from(sub.subarray(i * width, (i + 1) * width));
-    const initRows: number[][] = [];
-    for (const idx of init) initRows.push(Array.from(sub.subarray(idx * width, (idx + 1) * width)));
-
-    const result = kmeans(rows, K, {
-      initialization: initRows,
+    tasks.push({
+      data,
+      width,
+      count,
+      clusters: K,
+      seedSample,
+      seed: deriveSeed(seed, g + 1),
       maxIterations,
       tolerance: TOLERANCE,
-      seed: deriveSeed(seed, g + 1),
     });
-    if (result.centroids.length !== K) {
-      throw new Error(`k-means returned ${result.centroids.length} centroids, expected ${K}`);
-    }
-    const c = new Float32Array(K * width);
-    result.centroids.forEach((centroid, k) => c.set(centroid, k * width));
-    centroids.push(c);
   }
+  return { params: p, count, rotatedDim, bounds, rotation, tasks };
+}
 
-  return { ...p, rotatedDim, bounds, rotation, centroids, trainedOn: count };
+/** The model from a prepared run and the centroids of each of its tasks, in task order. */
+export function assembleModel(prepared: PreparedTraining, centroids: Float32Array[]): LshModel {
+  const { params, tasks } = prepared;
+  if (centroids.length !== tasks.length) {
+    throw new Error(`expected centroids for ${tasks.length} subspaces, got ${centroids.length}`);
+  }
+  centroids.forEach((c, g) => {
+    const expected = params.clusters * tasks[g]!.width;
+    if (c.length !== expected) {
+      throw new Error(`subspace ${g}: ${c.length} centroid values, expected ${expected}`);
+    }
+  });
+  return {
+    ...params,
+    rotatedDim: prepared.rotatedDim,
+    bounds: prepared.bounds,
+    rotation: prepared.rotation,
+    centroids,
+    trainedOn: prepared.count,
+  };
+}
+
+/**
+ * k-means for one subspace with `ml-kmeans`: k-means++ centres from a seeded subsample, then
+ * Lloyd iterations on every row until no centroid moves more than the tolerance or
+ * maxIterations is reached. Rows are views of one Float64Array (no per-row copies), and the
+ * distance is a squared Euclidean distance that gives up on a centre as soon as its partial sum
+ * can no longer beat the nearest centre found so far for the same row (exact: the nearest centre
+ * always gets its full distance).
+ */
+export function trainSubspace(task: SubspaceTask): Float32Array {
+  const { data, width, count, clusters: K, seedSample, maxIterations } = task;
+  const rand = createRandom(task.seed);
+  const init = seedCentroids(data, width, count, K, seedSample, rand);
+
+  const flat = Float64Array.from(data);
+  const rows = new Array<Float64Array>(count);
+  for (let i = 0; i < count; i++) rows[i] = flat.subarray(i * width, (i + 1) * width);
+  const initRows = init.map((idx) => Array.from(flat.subarray(idx * width, (idx + 1) * width)));
+
+  const result = kmeans(rows as unknown as number[][], K, {
+    initialization: initRows,
+    maxIterations,
+    tolerance: task.tolerance * meanVariance(flat, count, width),
+    distanceFunction: pruningSquaredEuclidean(),
+    seed: task.seed,
+  });
+  if (result.centroids.length !== K) {
+    throw new Error(`k-means returned ${result.centroids.length} centroids, expected ${K}`);
+  }
+  const c = new Float32Array(K * width);
+  result.centroids.forEach((centroid, k) => c.set(centroid, k * width));
+  return c;
+}
+
+/** Mean over coordinates of each coordinate's variance (scikit-learn scales `tol` by it). */
+function meanVariance(flat: Float64Array, count: number, width: number): number {
+  let total = 0;
+  for (let j = 0; j < width; j++) {
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0; i < count; i++) {
+      const v = flat[i * width + j]!;
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / count;
+    total += Math.max(0, sq / count - mean * mean);
+  }
+  return total / width;
+}
+
+/**
+ * Squared Euclidean distance for ml-kmeans with partial-distance pruning. ml-kmeans finds a row's
+ * nearest centre by calling the distance with the same row against every centre in turn (and a
+ * strict `<` keeps the first minimum); while the row stays the same, a centre whose partial sum
+ * already reaches the best full distance seen for that row is abandoned and that partial sum
+ * (≥ the best, so never chosen) returned. A call with another first argument starts afresh, so
+ * every other use (convergence checks) gets exact distances.
+ */
+function pruningSquaredEuclidean(): (a: number[], b: number[]) => number {
+  let row: unknown = null;
+  let best = Infinity;
+  return (a, b) => {
+    if (a !== row) {
+      row = a;
+      best = Infinity;
+    }
+    const n = a.length;
+    let d = 0;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const t0 = a[j]! - b[j]!;
+      const t1 = a[j + 1]! - b[j + 1]!;
+      const t2 = a[j + 2]! - b[j + 2]!;
+      const t3 = a[j + 3]! - b[j + 3]!;
+      const t4 = a[j + 4]! - b[j + 4]!;
+      const t5 = a[j + 5]! - b[j + 5]!;
+      const t6 = a[j + 6]! - b[j + 6]!;
+      const t7 = a[j + 7]! - b[j + 7]!;
+      d += t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3 + t4 * t4 + t5 * t5 + t6 * t6 + t7 * t7;
+      if (d >= best) return d;
+    }
+    for (; j < n; j++) {
+      const t = a[j]! - b[j]!;
+      d += t * t;
+    }
+    if (d < best) best = d;
+    return d;
+  };
 }
 
 /**
