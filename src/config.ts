@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -36,6 +37,16 @@ const ConfigSchema = z.object({
   LSHQL_SEED: z.coerce.number().int().default(42),
   LSHQL_DEMO_DATA: boolean.default(true),
   LSHQL_EMBEDDED_FILE: z.string().optional(),
+  /**
+   * Worker threads for k-means and hashing (ingest batches, re-hashing), off the serving event
+   * loop; 0 runs that work on the event loop itself.
+   */
+  LSHQL_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .default(() => availableParallelism()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

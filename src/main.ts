@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too).
+    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too),
+    // then stops the worker pool (an onClose hook of the app).
     await app.close();
     await backend.close();
     process.exit(0);

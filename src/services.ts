@@ -1,3 +1,5 @@
+import { InlineCompute, type Compute } from './compute/compute.js';
+import { WorkerPoolCompute } from './compute/worker-pool.js';
 import type { Config } from './config.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { ModelTrainingService } from './models/training-service.js';
@@ -13,25 +15,45 @@ export interface Services {
   ingest: IngestService;
   training: ModelTrainingService;
   similar: SimilarService;
+  /** Training and hashing off the event loop; close it when the process is done. */
+  compute: Compute;
 }
 
-export function createServices(config: Config, backend: SearchBackend): Services {
+/** The worker pool LSHQL_WORKERS asks for (0: everything on the calling thread). */
+export function createCompute(workers: number): Compute {
+  return workers > 0 ? new WorkerPoolCompute(workers) : new InlineCompute();
+}
+
+export function createServices(
+  config: Config,
+  backend: SearchBackend,
+  compute: Compute = createCompute(config.LSHQL_WORKERS),
+): Services {
   const registry = new ModelRegistry(backend, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
   return {
     config,
     backend,
     registry,
-    ingest: new IngestService(backend, registry, { maxBatchSize: config.LSHQL_MAX_BATCH }),
-    training: new ModelTrainingService(backend, registry, {
-      subspaces: config.LSHQL_SUBSPACES,
-      clusters: config.LSHQL_CLUSTERS,
-      sampleSize: 10_000,
-      maxSampleSize: 200_000,
-      metric: 'cosine',
-      rotate: config.LSHQL_ROTATE,
-      seed: config.LSHQL_SEED,
-      batchSize: 500,
+    compute,
+    ingest: new IngestService(backend, registry, {
+      maxBatchSize: config.LSHQL_MAX_BATCH,
+      compute,
     }),
+    training: new ModelTrainingService(
+      backend,
+      registry,
+      {
+        subspaces: config.LSHQL_SUBSPACES,
+        clusters: config.LSHQL_CLUSTERS,
+        sampleSize: 10_000,
+        maxSampleSize: 200_000,
+        metric: 'cosine',
+        rotate: config.LSHQL_ROTATE,
+        seed: config.LSHQL_SEED,
+        batchSize: 500,
+      },
+      compute,
+    ),
     similar: new SimilarService(backend, registry, {
       maxFirst: config.LSHQL_MAX_FIRST,
       rerankDepth: config.LSHQL_RERANK_DEPTH,

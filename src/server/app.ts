@@ -49,6 +49,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? { level: services.config.LOG_LEVEL },
     bodyLimit: options.bodyLimit ?? 8 * 1024 * 1024,
   });
+  // After the requests in flight: stop the worker threads with the server.
+  app.addHook('onClose', async () => {
+    await services.compute.close();
+  });
 
   const armor = operationProtection(DEFAULT_OPERATION_LIMITS);
   const apollo = new ApolloServer<GraphqlContext>({

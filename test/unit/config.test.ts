@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
@@ -26,5 +27,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty', ELASTICSEARCH_URL: 'not a url' })).toThrow(
       /PORT[\s\S]*ELASTICSEARCH_URL|ELASTICSEARCH_URL[\s\S]*PORT/,
     );
+  });
+
+  it('runs one worker thread per core unless LSHQL_WORKERS says otherwise (0: none)', () => {
+    expect(loadConfig({}).LSHQL_WORKERS).toBe(availableParallelism());
+    expect(loadConfig({ LSHQL_WORKERS: '3' }).LSHQL_WORKERS).toBe(3);
+    expect(loadConfig({ LSHQL_WORKERS: '0' }).LSHQL_WORKERS).toBe(0);
+    expect(() => loadConfig({ LSHQL_WORKERS: '-1' })).toThrow(/LSHQL_WORKERS/);
+    expect(() => loadConfig({ LSHQL_WORKERS: 'two' })).toThrow(/LSHQL_WORKERS/);
   });
 });
