@@ -7,6 +7,7 @@ import {
   randomHadamardRotation,
   type HadamardRotation,
 } from './rotation.js';
+import { centroidSquaredNorms } from './nearest-centroid-kernels.js';
 import { createRandom, deriveSeed } from './seeded-random.js';
 import { subspaceBounds } from './subspaces.js';
 import { inverseNorm, l2NormalizeInto } from './vector-math.js';
@@ -166,16 +167,25 @@ export function assembleModel(prepared: PreparedTraining, centroids: Float32Arra
  * k-means for one subspace with `ml-kmeans`: k-means++ centres from a seeded subsample, then
  * Lloyd iterations on every row until no centroid moves more than the tolerance or
  * maxIterations is reached. Rows are views of one Float64Array (no per-row copies), and the
- * distance is a squared Euclidean distance that gives up on a centre as soon as its partial sum
- * can no longer beat the nearest centre found so far for the same row (exact: the nearest centre
- * always gets its full distance).
+ * distance function answers ml-kmeans's row × centre questions from one blocked nearest-centre
+ * pass per iteration (see batchedAssignment).
  */
 export function trainSubspace(task: SubspaceTask): Float32Array {
+  return clusterSubspace(task).centroids;
+}
+
+/** trainSubspace, also telling how many Lloyd iterations ran. */
+export function clusterSubspace(task: SubspaceTask): {
+  centroids: Float32Array;
+  iterations: number;
+} {
   const { data, width, count, clusters: K, seedSample, maxIterations } = task;
   const rand = createRandom(task.seed);
   const init = seedCentroids(data, width, count, K, seedSample, rand);
 
-  const flat = Float64Array.from(data);
+  // The rows, then room for the centres of the current iteration.
+  const flat = new Float64Array((count + K) * width);
+  flat.set(data);
   const rows = new Array<Float64Array>(count);
   for (let i = 0; i < count; i++) rows[i] = flat.subarray(i * width, (i + 1) * width);
   const initRows = init.map((idx) => Array.from(flat.subarray(idx * width, (idx + 1) * width)));
@@ -184,7 +194,7 @@ export function trainSubspace(task: SubspaceTask): Float32Array {
     initialization: initRows,
     maxIterations,
     tolerance: task.tolerance * meanVariance(flat, count, width),
-    distanceFunction: pruningSquaredEuclidean(),
+    distanceFunction: batchedAssignment(flat, count, width, K),
     seed: task.seed,
   });
   if (result.centroids.length !== K) {
@@ -192,7 +202,232 @@ export function trainSubspace(task: SubspaceTask): Float32Array {
   }
   const c = new Float32Array(K * width);
   result.centroids.forEach((centroid, k) => c.set(centroid, k * width));
-  return c;
+  return { centroids: c, iterations: result.iterations };
+}
+
+function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let j = 0; j < a.length; j++) {
+    const t = a[j]! - b[j]!;
+    d += t * t;
+  }
+  return d;
+}
+
+/**
+ * The distance function given to ml-kmeans. Each Lloyd step of ml-kmeans asks, row by row in
+ * order, the distance from the row to every centre in order, and keeps the first minimum. The
+ * first row's questions are answered exactly, and they show this iteration's centres: they are
+ * copied after the rows in `flat`, and every row's nearest centre is then found at once (see
+ * NearestCentres). The other rows' questions are answered from that: 0 for the nearest centre,
+ * 1 for the others, so ml-kmeans picks exactly that centre. Any other question (its convergence
+ * check compares centres), or a centre that is not the one seen for the first row, gets the
+ * exact distance.
+ */
+function batchedAssignment(
+  flat: Float64Array,
+  count: number,
+  width: number,
+  K: number,
+): (a: number[], b: number[]) => number {
+  const rowBytes = width * Float64Array.BYTES_PER_ELEMENT;
+  const centres: unknown[] = new Array<unknown>(K);
+  const nearest = new NearestCentres(flat, count, width, K);
+  const cb = count * width;
+  let row = -1;
+  let j = 0;
+  return (a, b) => {
+    const x = a as unknown;
+    if (!(x instanceof Float64Array) || x.buffer !== flat.buffer) return squaredDistance(a, b);
+    const i = x.byteOffset / rowBytes;
+    if (i !== row) {
+      row = i;
+      j = 0;
+    } else {
+      j++;
+    }
+    if (i === 0) {
+      centres[j] = b;
+      flat.set(b, cb + j * width);
+      if (j === K - 1) nearest.update();
+      return squaredDistance(a, b);
+    }
+    if (centres[j] !== b) return squaredDistance(a, b);
+    return nearest.codes[i] === j ? 0 : 1;
+  };
+}
+
+/**
+ * Every row's nearest centre, iteration after iteration, by Hamerly's algorithm (G. Hamerly,
+ * "Making k-means even faster", SDM 2010): per row an upper bound on the distance to its centre
+ * and a lower bound on the distance to any other; when the centres move, the bounds move by at
+ * most as much, and a row whose upper bound stays under its lower bound (or under half the
+ * distance from its centre to the next one) keeps its centre without a single distance computed.
+ * The others are scored against every centre: argmin ‖c‖² − 2·x·c, four centres per pass.
+ * Exact: the same assignment as a full search (up to ties between equally near centres).
+ */
+class NearestCentres {
+  readonly codes: Int32Array;
+  private readonly upper: Float64Array;
+  private readonly lower: Float64Array;
+  private readonly rowNorms: Float64Array;
+  private readonly previous: Float64Array;
+  private readonly moved: Float64Array;
+  private readonly half: Float64Array;
+  private started = false;
+
+  constructor(
+    private readonly flat: Float64Array,
+    private readonly count: number,
+    private readonly width: number,
+    private readonly K: number,
+  ) {
+    this.codes = new Int32Array(count);
+    this.upper = new Float64Array(count);
+    this.lower = new Float64Array(count);
+    this.rowNorms = centroidSquaredNorms(flat.subarray(0, count * width), count, width);
+    this.previous = new Float64Array(K * width);
+    this.moved = new Float64Array(K);
+    this.half = new Float64Array(K);
+  }
+
+  /** The centres after the rows in `flat` changed: re-assign the rows. */
+  update(): void {
+    const { flat, count, width, K, codes, upper, lower, moved, half } = this;
+    const cb = count * width;
+    const centres = flat.subarray(cb, cb + K * width);
+    const norms = centroidSquaredNorms(centres, K, width);
+    if (!this.started) {
+      this.started = true;
+      for (let i = 0; i < count; i++) this.full(i, cb, norms);
+      this.previous.set(centres);
+      return;
+    }
+    // How far each centre moved, the largest two moves, and half the gap to the next centre.
+    let max1 = 0;
+    let max2 = 0;
+    let maxAt = -1;
+    for (let c = 0; c < K; c++) {
+      const m = Math.sqrt(distanceAt(centres, c * width, this.previous, c * width, width));
+      moved[c] = m;
+      if (m > max1) {
+        max2 = max1;
+        max1 = m;
+        maxAt = c;
+      } else if (m > max2) {
+        max2 = m;
+      }
+    }
+    half.fill(Infinity);
+    for (let c = 0; c < K; c++) {
+      for (let d = c + 1; d < K; d++) {
+        const h = Math.sqrt(distanceAt(centres, c * width, centres, d * width, width)) / 2;
+        if (h < half[c]!) half[c] = h;
+        if (h < half[d]!) half[d] = h;
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const a = codes[i]!;
+      upper[i] = upper[i]! + moved[a]!;
+      lower[i] = lower[i]! - (a === maxAt ? max2 : max1);
+      const bound = Math.max(half[a]!, lower[i]!);
+      if (upper[i]! <= bound) continue;
+      upper[i] = Math.sqrt(distanceAt(flat, i * width, flat, cb + a * width, width));
+      if (upper[i]! <= bound) continue;
+      this.full(i, cb, norms);
+    }
+    this.previous.set(centres);
+  }
+
+  /** Scores row i against every centre: its nearest, and both bounds exact. */
+  private full(i: number, cb: number, norms: Float64Array): void {
+    const { flat, width, K } = this;
+    const xo = i * width;
+    let best = 0;
+    let e1 = Infinity;
+    let e2 = Infinity;
+    let c = 0;
+    for (; c + 3 < K; c += 4) {
+      const b0 = cb + c * width;
+      const b1 = b0 + width;
+      const b2 = b1 + width;
+      const b3 = b2 + width;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let j = 0; j < width; j++) {
+        const v = flat[xo + j]!;
+        d0 += v * flat[b0 + j]!;
+        d1 += v * flat[b1 + j]!;
+        d2 += v * flat[b2 + j]!;
+        d3 += v * flat[b3 + j]!;
+      }
+      const t0 = norms[c]! - 2 * d0;
+      const t1 = norms[c + 1]! - 2 * d1;
+      const t2 = norms[c + 2]! - 2 * d2;
+      const t3 = norms[c + 3]! - 2 * d3;
+      if (t0 < e1) {
+        e2 = e1;
+        e1 = t0;
+        best = c;
+      } else if (t0 < e2) e2 = t0;
+      if (t1 < e1) {
+        e2 = e1;
+        e1 = t1;
+        best = c + 1;
+      } else if (t1 < e2) e2 = t1;
+      if (t2 < e1) {
+        e2 = e1;
+        e1 = t2;
+        best = c + 2;
+      } else if (t2 < e2) e2 = t2;
+      if (t3 < e1) {
+        e2 = e1;
+        e1 = t3;
+        best = c + 3;
+      } else if (t3 < e2) e2 = t3;
+    }
+    for (; c < K; c++) {
+      let d = 0;
+      const b = cb + c * width;
+      for (let j = 0; j < width; j++) d += flat[xo + j]! * flat[b + j]!;
+      const t = norms[c]! - 2 * d;
+      if (t < e1) {
+        e2 = e1;
+        e1 = t;
+        best = c;
+      } else if (t < e2) e2 = t;
+    }
+    const xn = this.rowNorms[i]!;
+    this.codes[i] = best;
+    this.upper[i] = Math.sqrt(Math.max(0, xn + e1));
+    this.lower[i] = Math.sqrt(Math.max(0, xn + e2));
+  }
+}
+
+function distanceAt(
+  a: Float64Array,
+  ao: number,
+  b: Float64Array,
+  bo: number,
+  width: number,
+): number {
+  let d = 0;
+  for (let j = 0; j < width; j++) {
+    const t = a[ao + j]! - b[bo + j]!;
+    d += t * t;
+  }
+  return d;
+}
+
+/** The k-means++ centres trainSubspace starts from (clusters × width), for comparisons. */
+export function initialCentroids(task: SubspaceTask): Float32Array {
+  const { data, width, count, clusters: K, seedSample } = task;
+  const init = seedCentroids(data, width, count, K, seedSample, createRandom(task.seed));
+  const out = new Float32Array(K * width);
+  init.forEach((idx, k) => out.set(data.subarray(idx * width, (idx + 1) * width), k * width));
+  return out;
 }
 
 /** Mean over coordinates of each coordinate's variance (scikit-learn scales `tol` by it). */
@@ -210,46 +445,6 @@ function meanVariance(flat: Float64Array, count: number, width: number): number 
     total += Math.max(0, sq / count - mean * mean);
   }
   return total / width;
-}
-
-/**
- * Squared Euclidean distance for ml-kmeans with partial-distance pruning. ml-kmeans finds a row's
- * nearest centre by calling the distance with the same row against every centre in turn (and a
- * strict `<` keeps the first minimum); while the row stays the same, a centre whose partial sum
- * already reaches the best full distance seen for that row is abandoned and that partial sum
- * (≥ the best, so never chosen) returned. A call with another first argument starts afresh, so
- * every other use (convergence checks) gets exact distances.
- */
-function pruningSquaredEuclidean(): (a: number[], b: number[]) => number {
-  let row: unknown = null;
-  let best = Infinity;
-  return (a, b) => {
-    if (a !== row) {
-      row = a;
-      best = Infinity;
-    }
-    const n = a.length;
-    let d = 0;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
-      const t0 = a[j]! - b[j]!;
-      const t1 = a[j + 1]! - b[j + 1]!;
-      const t2 = a[j + 2]! - b[j + 2]!;
-      const t3 = a[j + 3]! - b[j + 3]!;
-      const t4 = a[j + 4]! - b[j + 4]!;
-      const t5 = a[j + 5]! - b[j + 5]!;
-      const t6 = a[j + 6]! - b[j + 6]!;
-      const t7 = a[j + 7]! - b[j + 7]!;
-      d += t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3 + t4 * t4 + t5 * t5 + t6 * t6 + t7 * t7;
-      if (d >= best) return d;
-    }
-    for (; j < n; j++) {
-      const t = a[j]! - b[j]!;
-      d += t * t;
-    }
-    if (d < best) best = d;
-    return d;
-  };
 }
 
 /**
