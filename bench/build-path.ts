@@ -19,6 +19,9 @@ import { parseArgs } from 'node:util';
 import { readFashionMnist } from './data/fashion-mnist.js';
 import { log, markdownTable, type Table } from './lib/format.js';
 import { ensureVenv } from './python/python-env.js';
+import type { Dataset } from './data/dataset.js';
+import { adminClient, ensureElasticsearch } from './lib/elasticsearch-node.js';
+import { buildPathBenchmark } from './suites/build-path.js';
 import { trainingBenchmark } from './suites/training.js';
 
 const SUITES = ['training', 'during-training', 'searchable', 'ingest'] as const;
@@ -33,6 +36,7 @@ function parseOptions() {
       sample: { type: 'string', default: '10000' },
       workers: { type: 'string' },
       'no-inline': { type: 'boolean', default: false },
+      'rest-seconds': { type: 'string', default: '20' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +66,7 @@ function parseOptions() {
       values.workers ?? process.env.LSHQL_WORKERS ?? String(availableParallelism()),
     ),
     inline: !values['no-inline'],
+    restSeconds: int('rest-seconds', values['rest-seconds']!),
   };
 }
 
@@ -86,6 +91,56 @@ async function main() {
       inline: options.inline,
     });
     tables.push(figures.table);
+  }
+
+  const { suites } = options;
+  if (suites.has('during-training') || suites.has('searchable') || suites.has('ingest')) {
+    const count = Math.min(options.items, fashion.count);
+    const data: Dataset = {
+      name: `fashion-mnist-${count}`,
+      count,
+      corpusCount: count,
+      ids: Array.from({ length: count }, (_, i) => `fashion-${String(i).padStart(5, '0')}`),
+      titles: Array.from({ length: count }, (_, i) => `class ${fashion.labels[i]!}`),
+      texts: Array.from({ length: count }, () => null),
+      tags: Array.from({ length: count }, (_, i) => [`class-${fashion.labels[i]!}`]),
+      image: {
+        dim: fashion.dim,
+        data: fashion.pixels.subarray(0, count * fashion.dim),
+        decimals: 0,
+      },
+      text: null,
+      queries: [],
+      ownTopicFilter: null,
+      otherTopicFilter: null,
+    };
+    const node = await ensureElasticsearch(REPO);
+    const es = adminClient(node.url);
+    try {
+      tables.push(
+        ...(await buildPathBenchmark(
+          {
+            es,
+            esUrl: node.url,
+            repoDir: REPO,
+            cacheDir,
+            data,
+            restSeconds: options.restSeconds,
+            batch: 250,
+            clients: 2,
+            workers: options.workers,
+          },
+          {
+            during: suites.has('during-training'),
+            searchable: suites.has('searchable'),
+            ingest: suites.has('ingest'),
+          },
+        )),
+      );
+    } finally {
+      await es.close();
+      await node.stop();
+    }
   }
 
   const argv = process.argv.slice(2).join(' ');

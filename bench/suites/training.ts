@@ -63,12 +63,14 @@ export async function trainingBenchmark(options: {
 
   const pool = new WorkerPoolCompute(workers);
   let poolSeconds: number;
+  let poolIterations: number[];
   try {
     // Start the threads first: a serving gateway has them running already.
     await pool.train(vectors.slice(0, 600 * dim), 600, { ...params, clusters: 8 });
     log(`training: lshql on ${workers} worker threads, ${count} × ${dim}`);
     const started = performance.now();
-    await pool.train(vectors.slice(0, count * dim), count, params);
+    poolIterations = (await pool.trainCounting(vectors.slice(0, count * dim), count, params))
+      .iterations;
     poolSeconds = seconds(started);
   } finally {
     await pool.close();
@@ -142,7 +144,7 @@ export async function trainingBenchmark(options: {
     `lshql, worker pool (prepare + ${params.subspaces} subspaces in parallel)`,
     workers,
     poolSeconds.toFixed(1),
-    ours.length ? iterationSummary(ours) : '–',
+    iterationSummary(poolIterations),
     ratio(poolSeconds),
   ]);
   if (inlineSeconds !== null) {

@@ -1,7 +1,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { LshHasher } from '../lsh/hasher.js';
 import type { LshModel, LshModelParams } from '../lsh/lsh-model.js';
-import { prepareTraining, trainSubspace, type SubspaceTask } from '../lsh/train.js';
+import { clusterSubspace, prepareTraining, type SubspaceTask } from '../lsh/train.js';
 
 /** What the pool sends a worker (worker-pool.ts). */
 export type ComputeTask =
@@ -47,8 +47,10 @@ export default function run(task: ComputeTask): unknown {
         prepared.tasks.map((t) => t.data.buffer),
       );
     }
-    case 'subspace':
-      return move(trainSubspace(task.task));
+    case 'subspace': {
+      const result = clusterSubspace(task.task);
+      return withTransfers(result, [result.centroids.buffer]);
+    }
     case 'hash': {
       const codes = new Int32Array(task.count * task.model.subspaces);
       hasherFor(task.modelId, task.model).hashBatchInto(task.vectors, task.count, codes);

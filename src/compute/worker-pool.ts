@@ -58,21 +58,36 @@ export class WorkerPoolCompute implements Compute {
   }
 
   async train(vectors: Float32Array, count: number, params: LshModelParams): Promise<LshModel> {
+    return (await this.trainCounting(vectors, count, params)).model;
+  }
+
+  /** train, also telling how many Lloyd iterations each subspace ran. */
+  async trainCounting(
+    vectors: Float32Array,
+    count: number,
+    params: LshModelParams,
+  ): Promise<{ model: LshModel; iterations: number[] }> {
     const input = transferable(vectors);
     const prepared = (await this.workers.run(
       { kind: 'prepare', vectors: input.view, count, params },
       { transferList: [input.buffer] },
     )) as PreparedTraining;
-    const centroids = await Promise.all(
+    const results = await Promise.all(
       prepared.tasks.map(
         async (task) =>
           (await this.workers.run(
             { kind: 'subspace', task },
             { transferList: [task.data.buffer as ArrayBuffer] },
-          )) as Float32Array,
+          )) as { centroids: Float32Array; iterations: number },
       ),
     );
-    return assembleModel(prepared, centroids);
+    return {
+      model: assembleModel(
+        prepared,
+        results.map((r) => r.centroids),
+      ),
+      iterations: results.map((r) => r.iterations),
+    };
   }
 
   async hash(model: LshModel, vectors: Float32Array, count: number): Promise<Int32Array> {
