@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { request } from 'node:http';
 import type { Dataset } from '../data/dataset.js';
 import { SIZES, type BenchContext } from '../lib/context.js';
 import { deleteIndexes } from '../lib/elasticsearch-node.js';
@@ -38,6 +39,40 @@ export interface BuildPathOptions {
 }
 
 const since = (t: number) => (performance.now() - t) / 1000;
+
+/**
+ * `trainModel` holds its request until the model is active, longer than fetch waits for
+ * response headers (300 s): posted with node:http and no timeout.
+ */
+function trainModel<T>(url: string): Promise<T> {
+  const body = JSON.stringify({ query: TRAIN, variables: { modality: 'IMAGE' } });
+  return new Promise<T>((resolve, reject) => {
+    const req = request(
+      `${url}/graphql`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 0 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            const parsed = JSON.parse(text) as { data?: T; errors?: { message: string }[] };
+            if (parsed.errors?.length || !parsed.data) {
+              reject(new Error(`trainModel failed: ${parsed.errors?.[0]?.message ?? text}`));
+            } else {
+              resolve(parsed.data);
+            }
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 async function ingestAll(gateway: GatewayProcess, o: BuildPathOptions): Promise<void> {
   const ranges = [...batches(o.data.count, o.batch)];
@@ -96,10 +131,8 @@ export async function buildPathBenchmark(
       const ingestSeconds = since(t);
       log('build: trainModel(IMAGE), defaults');
       t = performance.now();
-      const trained = await graphql<{ trainModel: { subspaces: number; clusters: number } }>(
+      const trained = await trainModel<{ trainModel: { subspaces: number; clusters: number } }>(
         gateway.url,
-        TRAIN,
-        { modality: 'IMAGE' },
       );
       const trainSeconds = since(t);
       modelPrefix = prefix;
@@ -151,7 +184,7 @@ export async function buildPathBenchmark(
         log('build: similar while trainModel(IMAGE) runs again');
         let training = true;
         t = performance.now();
-        const retrain = graphql(gateway.url, TRAIN, { modality: 'IMAGE' }).finally(() => {
+        const retrain = trainModel(gateway.url).finally(() => {
           training = false;
         });
         const latencies: number[] = [];

@@ -275,6 +275,11 @@ class NearestCentres {
   private readonly moved: Float64Array;
   private readonly half: Float64Array;
   private started = false;
+  /** Rows waiting to be scored four at a time, and their running best two scores. */
+  private readonly pending = new Int32Array(4);
+  private readonly e1 = new Float64Array(4);
+  private readonly e2 = new Float64Array(4);
+  private readonly best = new Int32Array(4);
 
   constructor(
     private readonly flat: Float64Array,
@@ -299,7 +304,16 @@ class NearestCentres {
     const norms = centroidSquaredNorms(centres, K, width);
     if (!this.started) {
       this.started = true;
-      for (let i = 0; i < count; i++) this.full(i, cb, norms);
+      const pending = this.pending;
+      let i = 0;
+      for (; i + 4 <= count; i += 4) {
+        pending[0] = i;
+        pending[1] = i + 1;
+        pending[2] = i + 2;
+        pending[3] = i + 3;
+        this.full4(pending, cb, norms);
+      }
+      for (; i < count; i++) this.full(i, cb, norms);
       this.previous.set(centres);
       return;
     }
@@ -326,6 +340,8 @@ class NearestCentres {
         if (h < half[d]!) half[d] = h;
       }
     }
+    const pending = this.pending;
+    let waiting = 0;
     for (let i = 0; i < count; i++) {
       const a = codes[i]!;
       upper[i] = upper[i]! + moved[a]!;
@@ -334,9 +350,92 @@ class NearestCentres {
       if (upper[i]! <= bound) continue;
       upper[i] = Math.sqrt(distanceAt(flat, i * width, flat, cb + a * width, width));
       if (upper[i]! <= bound) continue;
-      this.full(i, cb, norms);
+      pending[waiting++] = i;
+      if (waiting === 4) {
+        this.full4(pending, cb, norms);
+        waiting = 0;
+      }
     }
+    for (let w = 0; w < waiting; w++) this.full(pending[w]!, cb, norms);
     this.previous.set(centres);
+  }
+
+  /** full for the four rows in `rows`, two centres per pass over the coordinates. */
+  private full4(rows: Int32Array, cb: number, norms: Float64Array): void {
+    const { flat, width, K, e1, e2, best } = this;
+    const x0 = rows[0]! * width;
+    const x1 = rows[1]! * width;
+    const x2 = rows[2]! * width;
+    const x3 = rows[3]! * width;
+    e1.fill(Infinity);
+    e2.fill(Infinity);
+    best.fill(0);
+    let c = 0;
+    for (; c + 1 < K; c += 2) {
+      const p = cb + c * width;
+      const q = p + width;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let j = 0; j < width; j++) {
+        const u = flat[p + j]!;
+        const v = flat[q + j]!;
+        const y0 = flat[x0 + j]!;
+        const y1 = flat[x1 + j]!;
+        const y2 = flat[x2 + j]!;
+        const y3 = flat[x3 + j]!;
+        a0 += y0 * u;
+        a1 += y1 * u;
+        a2 += y2 * u;
+        a3 += y3 * u;
+        b0 += y0 * v;
+        b1 += y1 * v;
+        b2 += y2 * v;
+        b3 += y3 * v;
+      }
+      const nc = norms[c]!;
+      const nd = norms[c + 1]!;
+      this.consider(0, nc - 2 * a0, c);
+      this.consider(1, nc - 2 * a1, c);
+      this.consider(2, nc - 2 * a2, c);
+      this.consider(3, nc - 2 * a3, c);
+      this.consider(0, nd - 2 * b0, c + 1);
+      this.consider(1, nd - 2 * b1, c + 1);
+      this.consider(2, nd - 2 * b2, c + 1);
+      this.consider(3, nd - 2 * b3, c + 1);
+    }
+    for (; c < K; c++) {
+      const p = cb + c * width;
+      for (let r = 0; r < 4; r++) {
+        const xo = rows[r]! * width;
+        let d = 0;
+        for (let j = 0; j < width; j++) d += flat[xo + j]! * flat[p + j]!;
+        this.consider(r, norms[c]! - 2 * d, c);
+      }
+    }
+    for (let r = 0; r < 4; r++) {
+      const i = rows[r]!;
+      const xn = this.rowNorms[i]!;
+      this.codes[i] = best[r]!;
+      this.upper[i] = Math.sqrt(Math.max(0, xn + e1[r]!));
+      this.lower[i] = Math.sqrt(Math.max(0, xn + e2[r]!));
+    }
+  }
+
+  private consider(r: number, t: number, c: number): void {
+    const { e1, e2, best } = this;
+    if (t < e1[r]!) {
+      e2[r] = e1[r]!;
+      e1[r] = t;
+      best[r] = c;
+    } else if (t < e2[r]!) {
+      e2[r] = t;
+    }
   }
 
   /** Scores row i against every centre: its nearest, and both bounds exact. */
