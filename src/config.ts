@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -77,6 +78,16 @@ const ConfigSchema = z.object({
     ),
   /** Whether `_service { sdl }` answers; unset: on unless NODE_ENV is production. */
   LSHQL_EXPOSE_SDL: boolean.optional(),
+  /**
+   * Worker threads for k-means and hashing (ingest batches, re-hashing), off the serving event
+   * loop; 0 runs that work on the event loop itself.
+   */
+  LSHQL_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .default(() => availableParallelism()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

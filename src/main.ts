@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too).
+    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too),
+    // then stops the worker pool (an onClose hook of the app).
     await app.close();
     // A training job started here runs to its end (its record would otherwise read FAILED).
     await services.jobs.drain();

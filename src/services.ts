@@ -1,3 +1,5 @@
+import { InlineCompute, type Compute } from './compute/compute.js';
+import { WorkerPoolCompute } from './compute/worker-pool.js';
 import type { Config } from './config.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { TrainingJobs } from './models/training-jobs.js';
@@ -16,25 +18,45 @@ export interface Services {
   /** Training as jobs (`startTraining`, `trainingJob`); `trainModel` waits on one. */
   jobs: TrainingJobs;
   similar: SimilarService;
+  /** Training and hashing off the event loop; close it when the process is done. */
+  compute: Compute;
 }
 
-export function createServices(config: Config, backend: SearchBackend): Services {
+/** The worker pool LSHQL_WORKERS asks for (0: everything on the calling thread). */
+export function createCompute(workers: number): Compute {
+  return workers > 0 ? new WorkerPoolCompute(workers) : new InlineCompute();
+}
+
+export function createServices(
+  config: Config,
+  backend: SearchBackend,
+  compute: Compute = createCompute(config.LSHQL_WORKERS),
+): Services {
   const registry = new ModelRegistry(backend, { refreshMs: config.LSHQL_MODEL_REFRESH_MS });
-  const training = new ModelTrainingService(backend, registry, {
-    subspaces: config.LSHQL_SUBSPACES,
-    clusters: config.LSHQL_CLUSTERS,
-    sampleSize: 10_000,
-    maxSampleSize: 200_000,
-    metric: 'cosine',
-    rotate: config.LSHQL_ROTATE,
-    seed: config.LSHQL_SEED,
-    batchSize: 500,
-  });
+  const training = new ModelTrainingService(
+    backend,
+    registry,
+    {
+      subspaces: config.LSHQL_SUBSPACES,
+      clusters: config.LSHQL_CLUSTERS,
+      sampleSize: 10_000,
+      maxSampleSize: 200_000,
+      metric: 'cosine',
+      rotate: config.LSHQL_ROTATE,
+      seed: config.LSHQL_SEED,
+      batchSize: 500,
+    },
+    compute,
+  );
   return {
     config,
     backend,
     registry,
-    ingest: new IngestService(backend, registry, { maxBatchSize: config.LSHQL_MAX_BATCH }),
+    compute,
+    ingest: new IngestService(backend, registry, {
+      maxBatchSize: config.LSHQL_MAX_BATCH,
+      compute,
+    }),
     training,
     jobs: new TrainingJobs(backend.jobs, training),
     similar: new SimilarService(backend, registry, {

@@ -162,6 +162,7 @@ export class PrefixAdmin {
   }
 
   async close(): Promise<void> {
+    await this.services.compute.close();
     await this.services.backend.close();
   }
 }

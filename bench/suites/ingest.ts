@@ -71,7 +71,7 @@ export async function ingestThroughGateway(
 }
 
 /** The same documents, hashed beforehand, bulk-loaded straight into Elasticsearch. */
-async function rawBulkLoad(
+export async function rawBulkLoad(
   es: Client,
   data: Dataset,
   index: string,

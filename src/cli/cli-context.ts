@@ -103,15 +103,18 @@ export async function withServices<T>(
     throw error;
   }
   let result: T;
+  const services = createServices(config, backend);
   try {
-    result = await work(createServices(config, backend));
+    result = await work(services);
   } catch (error) {
+    await services.compute.close();
     // Keep the first error; still try to persist what was done.
     await backend.close().catch((closeError: unknown) => {
       io.stderr.write(`${describeError(closeError)}\n`);
     });
     throw error;
   }
+  await services.compute.close();
   try {
     await backend.close();
   } catch (error) {

@@ -3,6 +3,7 @@ import type { ModelRegistry } from '../models/model-registry.js';
 import { STALE_GENERATION, type ItemWriteResult, type SearchBackend } from '../search/backend.js';
 import { MODALITIES, type Modality } from '../domain/modalities.js';
 import type { StoredItem } from '../domain/item.js';
+import { InlineCompute, type Compute } from '../compute/compute.js';
 import { hashItems } from '../models/hash-vectors.js';
 import {
   DEFAULT_ITEM_LIMITS,
@@ -25,6 +26,8 @@ export interface IngestOutcome {
 export interface IngestOptions {
   maxBatchSize: number;
   itemLimits?: ItemLimits;
+  /** Where batches are hashed (the worker pool); default: on the calling thread. */
+  compute?: Compute;
 }
 
 /**
@@ -33,12 +36,15 @@ export interface IngestOptions {
  */
 export class IngestService {
   private readonly knownDimensions = new Map<Modality, number>();
+  private readonly compute: Compute;
 
   constructor(
     private readonly backend: SearchBackend,
     private readonly registry: ModelRegistry,
     private readonly options: IngestOptions,
-  ) {}
+  ) {
+    this.compute = options.compute ?? new InlineCompute();
+  }
 
   /** The length vectors of a modality must have: the active model's, else the stored one's. */
   private async dimensionOf(
@@ -103,7 +109,7 @@ export class IngestService {
 
     for (const m of MODALITIES) {
       const active = models[m];
-      if (active) hashItems(accepted, m, active);
+      if (active) await hashItems(this.compute, accepted, m, active);
     }
     let results = await this.write(accepted, generation.id);
     // A model was activated while this batch was on its way: hash again for the new generation.
@@ -115,7 +121,7 @@ export class IngestService {
       const current = await this.registry.current({ fresh: true });
       for (const m of MODALITIES) {
         const active = current.models[m];
-        if (active) hashItems(retry, m, active);
+        if (active) await hashItems(this.compute, retry, m, active);
       }
       const retried = new Map(
         (await this.write(retry, current.generation.id)).map((r) => [r.id, r]),

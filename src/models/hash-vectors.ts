@@ -1,21 +1,35 @@
+import type { Compute } from '../compute/compute.js';
 import type { ActiveModel } from './model-registry.js';
 import type { Modality } from '../domain/modalities.js';
 
-/** Hashes many vectors of one modality in one pass over a flat buffer. */
-export function hashVectors(
+/** Batches smaller than this are hashed on the calling thread: a worker round trip costs more. */
+const SMALL_BATCH = 16;
+
+/**
+ * Hashes many vectors of one modality in one pass over a flat buffer; batches of some size run
+ * on `compute` (the worker pool).
+ */
+export async function hashVectors(
+  compute: Compute,
   active: ActiveModel,
   vectors: readonly (readonly number[])[],
-): string[][] {
-  const { dim } = active.model;
+): Promise<string[][]> {
+  const { dim, subspaces } = active.model;
   const flat = new Float32Array(vectors.length * dim);
   vectors.forEach((v, i) => flat.set(v, i * dim));
-  const codes = new Int32Array(vectors.length * active.model.subspaces);
-  active.hasher.hashBatchInto(flat, vectors.length, codes);
+  let codes: Int32Array;
+  if (vectors.length < SMALL_BATCH) {
+    codes = new Int32Array(vectors.length * subspaces);
+    active.hasher.hashBatchInto(flat, vectors.length, codes);
+  } else {
+    codes = await compute.hash(active.model, flat, vectors.length);
+  }
   return vectors.map((_, i) => active.hasher.codesToTokens(codes, i));
 }
 
 /** Sets tokens and model version on every item that has a vector of `modality`. */
-export function hashItems(
+export async function hashItems(
+  compute: Compute,
   items: readonly {
     vectors: Partial<Record<Modality, number[]>>;
     tokens: Partial<Record<Modality, string[]>>;
@@ -23,9 +37,11 @@ export function hashItems(
   }[],
   modality: Modality,
   active: ActiveModel,
-): void {
+): Promise<void> {
   const withVector = items.filter((item) => item.vectors[modality] !== undefined);
-  const tokens = hashVectors(
+  if (withVector.length === 0) return;
+  const tokens = await hashVectors(
+    compute,
     active,
     withVector.map((item) => item.vectors[modality]!),
   );

@@ -1,13 +1,13 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
 import { defaultClusters, subspaceWidth } from '../lsh/default-clusters.js';
 import { createRandom } from '../lsh/seeded-random.js';
-import { trainLshModel } from '../lsh/train.js';
 import type { Metric } from '../lsh/lsh-model.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ModelRecord } from './model-record.js';
 import type { GenerationStore, VectorSource } from './ports.js';
 import { modalitySpec, type Modality } from '../domain/modalities.js';
 import { hashVectors } from './hash-vectors.js';
+import { InlineCompute, type Compute } from '../compute/compute.js';
 
 export interface TrainingDefaults {
   subspaces: number;
@@ -55,6 +55,8 @@ export class ModelTrainingService {
     private readonly backend: GenerationStore & VectorSource,
     private readonly registry: ModelRegistry,
     private readonly defaults: TrainingDefaults,
+    /** Runs k-means and re-hashing off the event loop (the worker pool). */
+    private readonly compute: Compute = new InlineCompute(),
   ) {}
 
   /**
@@ -157,7 +159,7 @@ export class ModelTrainingService {
         );
       }
       onProgress?.({ phase: 'training', done: 0, total: subspaces });
-      const model = trainLshModel(sample, count, {
+      const model = await this.compute.train(sample, count, {
         dim,
         subspaces,
         clusters,
@@ -216,7 +218,7 @@ export class ModelTrainingService {
     const rehashed = await this.backend.activateModel(
       modality,
       version,
-      async (vectors) => hashVectors(active, vectors),
+      (vectors) => hashVectors(this.compute, active, vectors),
       (done) =>
         onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
     );

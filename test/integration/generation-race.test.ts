@@ -84,7 +84,7 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
           await remove([...deletedLate, ...renamedThenDeleted]);
           await rename(renamedLate, 'renamed late');
         }
-        return hashVectors(model, vectors);
+        return hashVectors(gateway.services.compute, model, vectors);
       });
       expect(lateDone).toBe(true);
       expect(rehashed).toBeGreaterThan(0);

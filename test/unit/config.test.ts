@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { exposesSdl, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
@@ -61,5 +62,13 @@ describe('loadConfig', () => {
     expect(exposesSdl(loadConfig({ NODE_ENV: 'production', LSHQL_EXPOSE_SDL: 'true' }))).toBe(true);
     expect(exposesSdl(loadConfig({ LSHQL_EXPOSE_SDL: 'false' }))).toBe(false);
     expect(() => loadConfig({ LSHQL_EXPOSE_SDL: 'yes' })).toThrow(/LSHQL_EXPOSE_SDL/);
+  });
+
+  it('runs one worker thread per core unless LSHQL_WORKERS says otherwise (0: none)', () => {
+    expect(loadConfig({}).LSHQL_WORKERS).toBe(availableParallelism());
+    expect(loadConfig({ LSHQL_WORKERS: '3' }).LSHQL_WORKERS).toBe(3);
+    expect(loadConfig({ LSHQL_WORKERS: '0' }).LSHQL_WORKERS).toBe(0);
+    expect(() => loadConfig({ LSHQL_WORKERS: '-1' })).toThrow(/LSHQL_WORKERS/);
+    expect(() => loadConfig({ LSHQL_WORKERS: 'two' })).toThrow(/LSHQL_WORKERS/);
   });
 });

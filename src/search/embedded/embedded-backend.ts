@@ -9,6 +9,7 @@ import type {
   SearchBackend,
   VectorRow,
 } from '../backend.js';
+import { STALE_GENERATION } from '../backend.js';
 import type { SimilarPlan } from '../query-plan.js';
 import { ItemMap, copyItem } from './item-map.js';
 import { InMemoryJobStore } from './job-store.js';
@@ -49,6 +50,8 @@ export class EmbeddedBackend implements SearchBackend {
   private readonly index = new TokenIndex();
   private readonly file: SnapshotFile | null;
   private loaded: Promise<void> | null = null;
+  /** Model switches so far (names the generation). */
+  private switches = 0;
 
   constructor(options: EmbeddedBackendOptions = {}) {
     this.models = new InMemoryModelStore(() => this.file?.changed());
@@ -84,7 +87,14 @@ export class EmbeddedBackend implements SearchBackend {
     });
   }
 
-  async putItems(items: readonly StoredItem[]): Promise<ItemWriteResult[]> {
+  async putItems(items: readonly StoredItem[], generation?: string): Promise<ItemWriteResult[]> {
+    // Hashed for a generation that a model switch has replaced since: the writer hashes again.
+    if (generation !== undefined && generation !== this.generationId()) {
+      return items.map((item) => ({
+        id: String(item.id),
+        error: { code: STALE_GENERATION, message: 'A model was activated since; hash again.' },
+      }));
+    }
     const results = items.map((item): ItemWriteResult => {
       if (typeof item.id !== 'string' || item.id === '') {
         return {
@@ -116,7 +126,12 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async generation(): Promise<Generation> {
-    return { id: EMBEDDED_GENERATION, versions: this.models.activeVersions() };
+    return { id: this.generationId(), versions: this.models.activeVersions() };
+  }
+
+  /** Changes with every model switch, so that writes hashed before one are told apart. */
+  private generationId(): string {
+    return `${EMBEDDED_GENERATION}-${this.switches}`;
   }
 
   /**
@@ -169,6 +184,7 @@ export class EmbeddedBackend implements SearchBackend {
       rehashed++;
     }
     this.models.activate(modality, version);
+    this.switches++;
     this.file?.changed();
     return rehashed;
   }

@@ -3,7 +3,13 @@ import { LshHasher } from '../../../src/lsh/hasher.js';
 import type { LshModelParams } from '../../../src/lsh/lsh-model.js';
 import { HADAMARD_ROUNDS } from '../../../src/lsh/rotation.js';
 import { subspaceBounds } from '../../../src/lsh/subspaces.js';
-import { trainLshModel } from '../../../src/lsh/train.js';
+import { kmeans } from 'ml-kmeans';
+import {
+  clusterSubspace,
+  initialCentroids,
+  prepareTraining,
+  trainLshModel,
+} from '../../../src/lsh/train.js';
 import { clusteredVectors, randomVectors, row } from './helpers.js';
 
 const params: LshModelParams = {
@@ -222,5 +228,38 @@ describe('trainLshModel', () => {
       v[5 * 32 + 3] = Number.NaN;
       expect(() => trainLshModel(v, 400, params)).toThrow(/vector 5 .*coordinate 3/);
     });
+  });
+});
+
+describe('clusterSubspace', () => {
+  it('ends where plain ml-kmeans ends from the same centres with the same tolerance', () => {
+    const vectors = randomVectors(500, 16, 21);
+    const prepared = prepareTraining(vectors, 500, { ...params, dim: 16, subspaces: 2 });
+    for (const task of prepared.tasks) {
+      const init = initialCentroids(task);
+      const rows = Array.from({ length: task.count }, (_, i) =>
+        Array.from(task.data.subarray(i * task.width, (i + 1) * task.width)),
+      );
+      let mean = 0;
+      for (let j = 0; j < task.width; j++) {
+        const col = rows.map((r) => r[j]!);
+        const mu = col.reduce((a, b) => a + b, 0) / col.length;
+        mean += col.reduce((a, b) => a + (b - mu) ** 2, 0) / col.length;
+      }
+      const plain = kmeans(rows, task.clusters, {
+        initialization: Array.from({ length: task.clusters }, (_, k) =>
+          Array.from(init.subarray(k * task.width, (k + 1) * task.width)),
+        ),
+        maxIterations: task.maxIterations,
+        tolerance: (task.tolerance * mean) / task.width,
+      });
+      const ours = clusterSubspace(task);
+      expect(ours.iterations).toBe(plain.iterations);
+      const expected = new Float32Array(task.clusters * task.width);
+      plain.centroids.forEach((c, k) => expected.set(c, k * task.width));
+      for (let i = 0; i < expected.length; i++) {
+        expect(ours.centroids[i]).toBeCloseTo(expected[i]!, 5);
+      }
+    }
   });
 });
