@@ -8,8 +8,16 @@ import { assembleModel, prepareTraining, trainSubspace } from '../lsh/train.js';
  * InlineCompute runs it right here (LSHQL_WORKERS=0, and small one-off tools).
  */
 export interface Compute {
-  /** Trains a model (trainLshModel's contract); subspaces run in parallel on a pool. */
-  train(vectors: Float32Array, count: number, params: LshModelParams): Promise<LshModel>;
+  /**
+   * Trains a model (trainLshModel's contract); subspaces run in parallel on a pool, and
+   * `onSubspace` hears how many are done after each one.
+   */
+  train(
+    vectors: Float32Array,
+    count: number,
+    params: LshModelParams,
+    onSubspace?: (done: number) => void,
+  ): Promise<LshModel>;
   /**
    * Codes of `count` vectors (flat row-major count × model.dim) hashed with `model`:
    * codes[i * subspaces + g]. `vectors` may be transferred away: do not use it afterwards.
@@ -37,10 +45,20 @@ export class HasherCache {
 export class InlineCompute implements Compute {
   private readonly hashers = new HasherCache();
 
-  train(vectors: Float32Array, count: number, params: LshModelParams): Promise<LshModel> {
+  train(
+    vectors: Float32Array,
+    count: number,
+    params: LshModelParams,
+    onSubspace?: (done: number) => void,
+  ): Promise<LshModel> {
     return new Promise((resolve) => {
       const prepared = prepareTraining(vectors, count, params);
-      resolve(assembleModel(prepared, prepared.tasks.map(trainSubspace)));
+      const centroids = prepared.tasks.map((task, i) => {
+        const trained = trainSubspace(task);
+        onSubspace?.(i + 1);
+        return trained;
+      });
+      resolve(assembleModel(prepared, centroids));
     });
   }
 

@@ -57,8 +57,13 @@ export class WorkerPoolCompute implements Compute {
     return this.pool;
   }
 
-  async train(vectors: Float32Array, count: number, params: LshModelParams): Promise<LshModel> {
-    return (await this.trainCounting(vectors, count, params)).model;
+  async train(
+    vectors: Float32Array,
+    count: number,
+    params: LshModelParams,
+    onSubspace?: (done: number) => void,
+  ): Promise<LshModel> {
+    return (await this.trainCounting(vectors, count, params, onSubspace)).model;
   }
 
   /** train, also telling how many Lloyd iterations each subspace ran. */
@@ -66,20 +71,23 @@ export class WorkerPoolCompute implements Compute {
     vectors: Float32Array,
     count: number,
     params: LshModelParams,
+    onSubspace?: (done: number) => void,
   ): Promise<{ model: LshModel; iterations: number[] }> {
     const input = transferable(vectors);
     const prepared = (await this.workers.run(
       { kind: 'prepare', vectors: input.view, count, params },
       { transferList: [input.buffer] },
     )) as PreparedTraining;
+    let done = 0;
     const results = await Promise.all(
-      prepared.tasks.map(
-        async (task) =>
-          (await this.workers.run(
-            { kind: 'subspace', task },
-            { transferList: [task.data.buffer as ArrayBuffer] },
-          )) as { centroids: Float32Array; iterations: number },
-      ),
+      prepared.tasks.map(async (task) => {
+        const result = (await this.workers.run(
+          { kind: 'subspace', task },
+          { transferList: [task.data.buffer as ArrayBuffer] },
+        )) as { centroids: Float32Array; iterations: number };
+        onSubspace?.(++done);
+        return result;
+      }),
     );
     return {
       model: assembleModel(

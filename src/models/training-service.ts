@@ -159,15 +159,19 @@ export class ModelTrainingService {
         );
       }
       onProgress?.({ phase: 'training', done: 0, total: subspaces });
-      const model = await this.compute.train(sample, count, {
-        dim,
-        subspaces,
-        clusters,
-        metric: this.defaults.metric,
-        rotate: this.defaults.rotate,
-        seed: this.defaults.seed,
-      });
-      onProgress?.({ phase: 'training', done: subspaces, total: subspaces });
+      const model = await this.compute.train(
+        sample,
+        count,
+        {
+          dim,
+          subspaces,
+          clusters,
+          metric: this.defaults.metric,
+          rotate: this.defaults.rotate,
+          seed: this.defaults.seed,
+        },
+        (done) => onProgress?.({ phase: 'training', done, total: subspaces }),
+      );
       const record = await this.registry.publish(modality, model);
       await this.activate(modality, record.version, onProgress, seen);
       return { ...record, active: true };

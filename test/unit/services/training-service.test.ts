@@ -61,13 +61,17 @@ describe('ModelTrainingService', () => {
   it('publishes the next version, activates it and re-hashes every item with it', async () => {
     const s = await filled();
     const phases: TrainingProgress['phase'][] = [];
+    const subspacesDone: number[] = [];
     const first = await s.training.train(
       { modality: 'IMAGE', subspaces: 2, clusters: 5, sampleSize: 50 },
       (progress) => {
         if (phases.at(-1) !== progress.phase) phases.push(progress.phase);
+        if (progress.phase === 'training') subspacesDone.push(progress.done);
       },
     );
     expect(phases).toEqual(['sampling', 'training', 'rehashing']);
+    // Training reports each subspace as it is done.
+    expect(subspacesDone).toEqual([0, 1, 2]);
     expect(first).toMatchObject({
       modality: 'IMAGE',
       version: 1,
