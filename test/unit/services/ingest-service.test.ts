@@ -101,9 +101,11 @@ describe('IngestService', () => {
       attempts.push(structuredClone([...batch]));
       rounds++;
       if (rounds === 1) {
-        // A model was activated meanwhile: the second item's generation is gone.
+        // A model was activated meanwhile: the second item's generation is gone (the others
+        // are taken as written to the new one, to see the one stale item retried alone).
+        expect(generation).toBeDefined();
         await s.training.train({ modality: 'TEXT', clusters: 5 });
-        const results = await put(batch, generation);
+        const results = await put(batch, (await backend.generation()).id);
         return results.map((r, i): ItemWriteResult =>
           i === 1 ? { id: r.id, error: { code: STALE_GENERATION, message: 'replaced' } } : r,
         );
