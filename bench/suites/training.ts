@@ -2,13 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkerPoolCompute } from '../../src/compute/worker-pool.js';
 import type { LshModelParams } from '../../src/lsh/lsh-model.js';
-import {
-  TOLERANCE,
-  assembleModel,
-  clusterSubspace,
-  initialCentroids,
-  prepareTraining,
-} from '../../src/lsh/train.js';
+import { clusterSubspace, initialCentroids } from '../../src/lsh/subspace-kmeans.js';
+import { TOLERANCE, assembleModel, prepareTraining } from '../../src/lsh/train.js';
 import { log, printTable, type Table } from '../lib/format.js';
 import { runPython } from '../python/python-env.js';
 

@@ -1,7 +1,8 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { LshHasher } from '../lsh/hasher.js';
 import type { LshModel, LshModelParams } from '../lsh/lsh-model.js';
-import { clusterSubspace, prepareTraining, type SubspaceTask } from '../lsh/train.js';
+import { clusterSubspace, type SubspaceTask } from '../lsh/subspace-kmeans.js';
+import { prepareTraining } from '../lsh/train.js';
 
 /** What the pool sends a worker (worker-pool.ts). */
 export type ComputeTask =

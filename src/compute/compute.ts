@@ -1,6 +1,7 @@
 import type { LshModel, LshModelParams } from '../lsh/lsh-model.js';
 import { LshHasher } from '../lsh/hasher.js';
-import { assembleModel, prepareTraining, trainSubspace } from '../lsh/train.js';
+import { trainSubspace } from '../lsh/subspace-kmeans.js';
+import { assembleModel, prepareTraining } from '../lsh/train.js';
 
 /**
  * The CPU-heavy work of the gateway: training LSH models and hashing batches of vectors. The

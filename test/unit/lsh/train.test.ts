@@ -4,12 +4,8 @@ import type { LshModelParams } from '../../../src/lsh/lsh-model.js';
 import { HADAMARD_ROUNDS } from '../../../src/lsh/rotation.js';
 import { subspaceBounds } from '../../../src/lsh/subspaces.js';
 import { kmeans } from 'ml-kmeans';
-import {
-  clusterSubspace,
-  initialCentroids,
-  prepareTraining,
-  trainLshModel,
-} from '../../../src/lsh/train.js';
+import { clusterSubspace, initialCentroids } from '../../../src/lsh/subspace-kmeans.js';
+import { prepareTraining, trainLshModel } from '../../../src/lsh/train.js';
 import { clusteredVectors, randomVectors, row } from './helpers.js';
 
 const params: LshModelParams = {
