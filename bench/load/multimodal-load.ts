@@ -13,7 +13,8 @@
  *
  * Options: --items N (50000), --large (100,000 items), --queries N (200), --seconds S (8 per
  * point), --clients N (8), --warmup N (200 requests per point), --rounds N (alternating rounds of
- * the gateway variants, 1), --out FILE (docs/multimodal-load.md; "-" for none).
+ * the gateway variants, 1), --msm LIST (LSHQL_MLT_MINIMUM_SHOULD_MATCH values also measured, "3,6";
+ * "" for none), --out FILE (docs/multimodal-load.md; "-" for none).
  * Without ELASTICSEARCH_URL a private node is started on BENCH_ES_PORT (9300). The indexes it
  * builds (prefix `bench-multi`) are kept and reused when their item count matches.
  */
@@ -68,6 +69,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '1' },
+    msm: { type: 'string', default: '3,6' },
     out: { type: 'string', default: 'docs/multimodal-load.md' },
   },
 });
@@ -77,6 +79,7 @@ const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
+const MSM = (args.msm ?? '').split(',').filter((m) => m !== '');
 const PREFIX = 'bench-multi';
 const K = 10;
 const NUM_CANDIDATES = [10, 20, 40, 80, 160, 320, 640, 1280];
@@ -240,10 +243,10 @@ async function countWhere(es: Client, index: string, field?: string): Promise<nu
 }
 
 const TRAIN = `mutation Train($modality: Modality!) {
-  trainModel(modality: $modality) { version subspaces clusters sampleSize }
+  trainModel(modality: $modality) { version subspaces clusters trainedOn }
 }`;
 interface TrainAnswer {
-  trainModel: { version: number; subspaces: number; clusters: number; sampleSize: number };
+  trainModel: { version: number; subspaces: number; clusters: number; trainedOn: number };
 }
 
 /**
@@ -294,7 +297,7 @@ async function loadGatewayIndex(
       const r = await graphql<TrainAnswer>(gateway.url, TRAIN, { modality });
       const seconds = (performance.now() - started) / 1000;
       const m = r.trainModel;
-      const line = `${modality}: v${m.version}, ${m.subspaces}×${m.clusters}, sample ${m.sampleSize}, trained and re-hashed in ${seconds.toFixed(0)} s`;
+      const line = `${modality}: v${m.version}, ${m.subspaces}×${m.clusters}, trained on ${m.trainedOn} vectors, trained and re-hashed in ${seconds.toFixed(0)} s`;
       log(`trainModel ${line}`);
       trained.push(line);
     }
@@ -503,6 +506,11 @@ async function main() {
   const gateways: { label: string; env: Record<string, string> }[] = [
     { label: 'defaults', env: {} },
     { label: 'all lean parts off', env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32' } },
+    // Stricter token match: fewer candidates scored exactly (a setting, not a code change).
+    ...MSM.map((m) => ({
+      label: `LSHQL_MLT_MINIMUM_SHOULD_MATCH=${m}`,
+      env: { LSHQL_MLT_MINIMUM_SHOULD_MATCH: m },
+    })),
   ];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const variant of gateways) {
@@ -608,7 +616,7 @@ async function main() {
   const command =
     `ELASTICSEARCH_URL=${node.url} npm run bench:multi -- ` +
     `${args.large ? '--large' : `--items ${ITEMS}`} --queries ${QUERIES} --seconds ${SECONDS} ` +
-    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS}`;
+    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --msm ${MSM.join(',')}`;
   const lines = [
     '# Load: `similar` with two modalities, against Elasticsearch’s own kNN on both fields',
     '',
