@@ -13,8 +13,8 @@
  *
  * Options: --items N (50000), --large (100,000 items), --queries N (200), --seconds S (8 per
  * point), --clients N (8), --warmup N (200 requests per point), --rounds N (alternating rounds of
- * the gateway variants, 1), --msm LIST (LSHQL_MLT_MINIMUM_SHOULD_MATCH values also measured, "3,6";
- * "" for none), --out FILE (docs/multimodal-load.md; "-" for none).
+ * the gateway variants, 1), --variants LIST (gateway settings also measured, one gateway each,
+ * comma-separated NAME=VALUE; "" for none), --out FILE (docs/multimodal-load.md; "-" for none).
  * Without ELASTICSEARCH_URL a private node is started on BENCH_ES_PORT (9300). The indexes it
  * builds (prefix `bench-multi`) are kept and reused when their item count matches.
  */
@@ -69,7 +69,11 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '1' },
-    msm: { type: 'string', default: '3,6' },
+    variants: {
+      type: 'string',
+      default:
+        'LSHQL_MLT_MINIMUM_SHOULD_MATCH=3,LSHQL_MLT_MAX_DOC_FREQ=2000,LSHQL_RERANK_DEPTH=1000',
+    },
     out: { type: 'string', default: 'docs/multimodal-load.md' },
   },
 });
@@ -79,7 +83,7 @@ const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
-const MSM = (args.msm ?? '').split(',').filter((m) => m !== '');
+const VARIANTS = (args.variants ?? '').split(',').filter((v) => /^LSHQL_[A-Z_]+=[^=]+$/.test(v));
 const PREFIX = 'bench-multi';
 const K = 10;
 const NUM_CANDIDATES = [10, 20, 40, 80, 160, 320, 640, 1280];
@@ -506,11 +510,11 @@ async function main() {
   const gateways: { label: string; env: Record<string, string> }[] = [
     { label: 'defaults', env: {} },
     { label: 'all lean parts off', env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32' } },
-    // Stricter token match: fewer candidates scored exactly (a setting, not a code change).
-    ...MSM.map((m) => ({
-      label: `LSHQL_MLT_MINIMUM_SHOULD_MATCH=${m}`,
-      env: { LSHQL_MLT_MINIMUM_SHOULD_MATCH: m },
-    })),
+    // Settings (not code changes) that narrow the exact scoring: one gateway each.
+    ...VARIANTS.map((v) => {
+      const [name, value] = v.split('=') as [string, string];
+      return { label: v, env: { [name]: value } };
+    }),
   ];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const variant of gateways) {
@@ -606,7 +610,10 @@ async function main() {
       points,
       `${QUERIES} query items (both modalities, indexed). Truth: exact top-${K} by the mean of image and text cosine. ` +
         `lshql: \`similar(id, first: ${K})\` over HTTP (both modalities the item has, weights 1 and 1); ` +
-        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32. ` +
+        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32; the other lshql rows change one setting each (configuration, not code): ` +
+        `LSHQL_MLT_MINIMUM_SHOULD_MATCH (tokens of one modality a candidate must share; default 1), ` +
+        `LSHQL_MLT_MAX_DOC_FREQ (tokens held by more items are left out of the match; default none), ` +
+        `LSHQL_RERANK_DEPTH (candidates each modality's exact \`knn\` clause keeps; default 10,000). ` +
         `Server-side RRF (\`retriever.rrf\`): ${serverRrf}. ${common}`,
     ),
     peerTable('M3. Native kNN beside each lshql point of M2', gatewayPoints, knnPoints),
@@ -616,7 +623,7 @@ async function main() {
   const command =
     `ELASTICSEARCH_URL=${node.url} npm run bench:multi -- ` +
     `${args.large ? '--large' : `--items ${ITEMS}`} --queries ${QUERIES} --seconds ${SECONDS} ` +
-    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --msm ${MSM.join(',')}`;
+    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.join(',')}`;
   const lines = [
     '# Load: `similar` with two modalities, against Elasticsearch’s own kNN on both fields',
     '',
