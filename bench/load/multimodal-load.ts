@@ -272,7 +272,7 @@ async function loadGatewayIndex(
     (await countWhere(es, alias, 'text_lsh')) === textCount
   ) {
     log(`reusing ${alias} (${data.count} items, both modalities hashed)`);
-    return ['(reused index: models trained by an earlier run of this command)'];
+    return [];
   }
   await deleteIndexes(es, `${PREFIX}-`);
   const admin = await PrefixAdmin.open(esUrl, PREFIX);
@@ -368,6 +368,31 @@ async function loadKnnIndex(es: Client, data: MultimodalData): Promise<string> {
     `${index}: ${((performance.now() - started) / 1000).toFixed(0)} s (merge ${mergeSeconds.toFixed(0)} s)`,
   );
   return index;
+}
+
+const MODELS = `query Models {
+  lshModels { modality version subspaces clusters active trainedOn }
+}`;
+interface ModelsAnswer {
+  lshModels: {
+    modality: string;
+    version: number;
+    subspaces: number;
+    clusters: number;
+    active: boolean;
+    trainedOn: number;
+  }[];
+}
+
+/** The active models, as the gateway reports them (for a reused index). */
+async function activeModels(gateway: GatewayProcess): Promise<string[]> {
+  const r = await graphql<ModelsAnswer>(gateway.url, MODELS, {});
+  return r.lshModels
+    .filter((m) => m.active)
+    .map(
+      (m) =>
+        `${m.modality}: v${m.version}, ${m.subspaces}×${m.clusters}, trained on ${m.trainedOn} vectors (by an earlier run of this command, index reused)`,
+    );
 }
 
 const SIMILAR = `query Similar($id: ID!, $first: Int) {
@@ -524,6 +549,7 @@ async function main() {
         extra: variant.env,
       });
       try {
+        if (trained.length === 0) trained.push(...(await activeModels(gateway)));
         points.push(
           await measure(
             'lshql similar(id)',
