@@ -91,13 +91,14 @@ export async function bulkLoad(
   client: Client,
   batches: () => Iterable<unknown[]>,
   concurrency: number,
+  refresh: boolean | 'wait_for' = false,
 ): Promise<void> {
   const iterator = batches()[Symbol.iterator]();
   const worker = async () => {
     for (;;) {
       const next = iterator.next();
       if (next.done) return;
-      const response = await client.bulk({ operations: next.value, refresh: false });
+      const response = await client.bulk({ operations: next.value, refresh });
       if (response.errors) {
         const bad = response.items.find((item) => Object.values(item)[0]?.error);
         throw new Error(`bulk item failed: ${JSON.stringify(bad)}`);

@@ -1,19 +1,33 @@
 import { LshHasher } from '../../src/lsh/hasher.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
-import { unitVector } from '../../src/lsh/vector-math.js';
+import type { StoredItem } from '../../src/domain/item.js';
+import { toDocument, type ItemDocument } from '../../src/search/elasticsearch/item-document.js';
 import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import { vectorValues, type Dataset } from '../data/dataset.js';
 
-/** Item i as `ingestItems` takes it. */
-export function itemInput(data: Dataset, i: number): Record<string, unknown> {
-  return {
+/**
+ * Item i as `ingestItems` takes it: vectors as float lists (JSON numbers), or with `base64` as
+ * `imageVectorBase64` / `textVectorBase64` (little-endian float32).
+ */
+export function itemInput(
+  data: Dataset,
+  i: number,
+  options: { base64?: boolean } = {},
+): Record<string, unknown> {
+  const item: Record<string, unknown> = {
     id: data.ids[i],
     title: data.titles[i],
     text: data.texts[i],
     tags: data.tags[i],
-    imageVector: vectorValues(data.image, i),
-    ...(data.text ? { textVector: vectorValues(data.text, i) } : {}),
   };
+  if (options.base64) {
+    item.imageVectorBase64 = encodeVector(vectorValues(data.image, i));
+    if (data.text) item.textVectorBase64 = encodeVector(vectorValues(data.text, i));
+  } else {
+    item.imageVector = vectorValues(data.image, i);
+    if (data.text) item.textVector = vectorValues(data.text, i);
+  }
+  return item;
 }
 
 /** Tokens of every item for a model, computed ahead (for the pre-hashed bulk baseline). */
@@ -27,37 +41,35 @@ export function allTokens(data: Dataset, modality: 'IMAGE' | 'TEXT', model: LshM
 }
 
 /**
- * Item i as the gateway stores it in Elasticsearch (the shape of ElasticsearchBackend's
- * documents, vectors encoded the same way), with tokens already computed.
+ * Item i as the gateway stores it in Elasticsearch, with tokens already computed: the document
+ * is built by the gateway's own `toDocument` (base64 vectors in `_source`, float32 dense vectors
+ * with at most 9 digits), so a raw bulk of it writes the same bytes as `ingestItems`.
  */
 export function itemDocument(
   data: Dataset,
   i: number,
   tokens: { image: string[][]; text: string[][]; version: number },
-): Record<string, unknown> {
-  const doc: Record<string, unknown> = {
-    id: data.ids[i],
-    title: data.titles[i],
-    text: data.texts[i],
-    tags: data.tags[i],
+): ItemDocument {
+  const item: StoredItem = {
+    id: data.ids[i]!,
+    title: data.titles[i] ?? null,
+    text: data.texts[i] ?? null,
+    tags: data.tags[i] ?? [],
     modalities: data.text ? ['IMAGE', 'TEXT'] : ['IMAGE'],
-    // Encoded as the gateway stores them.
     vectors: {
-      image: encodeVector(vectorValues(data.image, i)),
-      ...(data.text ? { text: encodeVector(vectorValues(data.text, i)) } : {}),
+      IMAGE: vectorValues(data.image, i),
+      ...(data.text ? { TEXT: vectorValues(data.text, i) } : {}),
     },
-    image_vector: unitVector(vectorValues(data.image, i)),
-    ...(data.text ? { text_vector: unitVector(vectorValues(data.text, i)) } : {}),
+    tokens: {
+      ...(tokens.image[i] ? { IMAGE: tokens.image[i] } : {}),
+      ...(tokens.text[i] ? { TEXT: tokens.text[i] } : {}),
+    },
+    modelVersions: {
+      ...(tokens.image[i] ? { IMAGE: tokens.version } : {}),
+      ...(tokens.text[i] ? { TEXT: tokens.version } : {}),
+    },
   };
-  if (tokens.image[i]) {
-    doc.image_lsh = tokens.image[i];
-    doc.image_model_version = tokens.version;
-  }
-  if (tokens.text[i]) {
-    doc.text_lsh = tokens.text[i];
-    doc.text_model_version = tokens.version;
-  }
-  return doc;
+  return toDocument(item);
 }
 
 /** Consecutive index ranges [from, to) of at most `size` items. */

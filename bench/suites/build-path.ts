@@ -1,14 +1,15 @@
 import type { Client } from '@elastic/elasticsearch';
 import { request } from 'node:http';
 import type { Dataset } from '../data/dataset.js';
-import { SIZES, type BenchContext } from '../lib/context.js';
+import { CHOSEN, SIZES, type BenchContext } from '../lib/context.js';
 import { deleteIndexes } from '../lib/elasticsearch-node.js';
 import { fmtQps, log, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { batches, itemInput } from '../lib/item-payloads.js';
 import { buildKnnIndex } from '../lib/knn-index.js';
 import { runLoad, type LoadResult } from '../lib/load-generator.js';
-import { PrefixAdmin } from '../lib/lsh-admin.js';
+import { cachedModel, paramsLabel, PrefixAdmin, TRAIN_SAMPLE } from '../lib/lsh-admin.js';
+import type { LshModel } from '../../src/lsh/lsh-model.js';
 import { freshPrefix, ingestThroughGateway, rawBulkLoad } from '../suites/ingest.js';
 
 const INGEST = `mutation Ingest($items: [ItemInput!]!) {
@@ -256,66 +257,119 @@ export async function buildPathBenchmark(
     }
   }
 
-  if (suites.ingest) {
-    const admin = await PrefixAdmin.open(o.esUrl, modelPrefix ?? prefix);
-    let model;
-    try {
-      model = (await admin.services.registry.active('IMAGE'))?.model;
-    } finally {
-      await admin.close();
-    }
-    if (!model)
-      throw new Error('the ingest suite needs the searchable or during-training suite first');
-    const ctx: BenchContext = {
-      repoDir: o.repoDir,
-      cacheDir: o.cacheDir,
-      esUrl: o.esUrl,
-      es: o.es,
-      size: { ...SIZES.quick, ingestBatch: o.batch },
-      prefix,
-      sections: [],
-      plot: [],
-      targets: [],
-      facts: {},
-    };
-    const ingestPrefix = `${prefix}-ingest`;
-    log('ingest: through ingestItems with the model active');
-    const fresh = await freshPrefix(ctx, ingestPrefix, { IMAGE: model });
-    await fresh.close();
-    const gatewaySeconds = await ingestThroughGateway(ctx, data, ingestPrefix);
-    log('ingest: raw bulk of the same pre-hashed documents');
-    const rawIndex = `${prefix}-rawbulk-items`;
-    const rawSeconds = await rawBulkLoad(
-      o.es,
-      data,
-      rawIndex,
-      { IMAGE: model, TEXT: null },
-      o.batch,
-    );
-    await o.es.indices.delete({ index: rawIndex });
-    const table: Table = {
-      title: `Ingest of ${data.count.toLocaleString('en-US')} Fashion-MNIST images with a model active`,
-      columns: ['path', 'seconds', 'items/s', 'vs raw bulk'],
-      rows: [
-        [
-          'ingestItems (validate + hash in the pool + bulk), float lists',
-          gatewaySeconds.toFixed(1),
-          fmtQps(data.count / gatewaySeconds),
-          `${(rawSeconds / gatewaySeconds).toFixed(2)}×`,
-        ],
-        [
-          'raw `_bulk` of the same documents, tokens computed beforehand',
-          rawSeconds.toFixed(1),
-          fmtQps(data.count / rawSeconds),
-          '1.00×',
-        ],
-      ],
-      note:
-        `Batches of ${o.batch}, 2 requests in flight on both paths, LSHQL_INGEST_REFRESH=false ` +
-        'and one refresh at the end (included), as bench/suites/ingest.ts.',
-    };
-    printTable(table);
-    tables.push(table);
-  }
+  if (suites.ingest) tables.push(...(await ingestSuite(o, modelPrefix ?? prefix)));
   return tables;
+}
+
+type Refresh = 'wait_for' | 'false';
+
+/**
+ * Ingest through `ingestItems` of a gateway child process with a model active (vectors as base64
+ * and as float lists, at LSHQL_INGEST_REFRESH=wait_for and =false) against a raw `_bulk` of the
+ * same documents, hashed beforehand (at refresh=false and =wait_for); every run ends with one
+ * refresh, included. The model is the one the searchable or during-training suite activated on
+ * `modelPrefix`, else the bench's cached 16 × 256 model of the same items.
+ */
+async function ingestSuite(o: BuildPathOptions, modelPrefix: string): Promise<Table[]> {
+  const { data } = o;
+  const admin = await PrefixAdmin.open(o.esUrl, modelPrefix);
+  let model: LshModel | undefined;
+  try {
+    model = (await admin.services.registry.active('IMAGE'))?.model;
+  } catch {
+    // No registry on this prefix yet: no model.
+  } finally {
+    await admin.close();
+  }
+  let modelSource = 'the model the searchable suite trained through the gateway';
+  if (!model) {
+    model = cachedModel(o.cacheDir, data, 'IMAGE', CHOSEN);
+    modelSource = `the bench's ${paramsLabel(CHOSEN)} model of the first ${TRAIN_SAMPLE.toLocaleString('en-US')} images`;
+  }
+  const ctx: BenchContext = {
+    repoDir: o.repoDir,
+    cacheDir: o.cacheDir,
+    esUrl: o.esUrl,
+    es: o.es,
+    size: { ...SIZES.quick, ingestBatch: o.batch },
+    prefix: 'bench-build',
+    sections: [],
+    plot: [],
+    targets: [],
+    facts: {},
+  };
+  const raw: Record<Refresh, number> = { false: 0, wait_for: 0 };
+  const rawRun = async (refresh: Refresh) => {
+    log(`ingest: raw bulk of the same pre-hashed documents, refresh=${refresh}`);
+    const index = 'bench-build-rawbulk-items';
+    raw[refresh] = await rawBulkLoad(o.es, data, index, { IMAGE: model, TEXT: null }, o.batch, {
+      refresh,
+      clients: o.clients,
+    });
+    await o.es.indices.delete({ index });
+  };
+  const runs: { base64: boolean; refresh: Refresh; seconds: number }[] = [];
+  const gatewayRun = async (base64: boolean, refresh: Refresh) => {
+    log(`ingest: ingestItems, ${base64 ? 'base64' : 'float lists'}, refresh=${refresh}`);
+    const prefix = 'bench-build-ingest';
+    const fresh = await freshPrefix(ctx, prefix, { IMAGE: model });
+    await fresh.close();
+    const seconds = await ingestThroughGateway(ctx, data, prefix, {
+      base64,
+      refresh,
+      clients: o.clients,
+      workers: o.workers,
+    });
+    runs.push({ base64, refresh, seconds });
+    await deleteIndexes(o.es, `${prefix}-`);
+  };
+  // Raw bulk first and last, so that a change of the machine's load during the runs shows.
+  await rawRun('false');
+  for (const refresh of ['false', 'wait_for'] as const) {
+    await gatewayRun(true, refresh);
+    await gatewayRun(false, refresh);
+  }
+  await rawRun('wait_for');
+
+  const rate = (seconds: number) => fmtQps(data.count / seconds);
+  const ratio = (seconds: number, rawSeconds: number) => `${(rawSeconds / seconds).toFixed(2)}×`;
+  const table: Table = {
+    title: `Ingest of ${data.count.toLocaleString('en-US')} Fashion-MNIST images with a model active`,
+    columns: [
+      'path',
+      'refresh',
+      'seconds',
+      'items/s',
+      'vs raw bulk, refresh=false',
+      'vs raw bulk, same refresh',
+    ],
+    rows: [
+      ...runs.map((r) => [
+        `ingestItems (validate + hash in the pool + bulk), ${r.base64 ? 'base64 vectors' : 'float lists'}`,
+        r.refresh,
+        r.seconds.toFixed(1),
+        rate(r.seconds),
+        ratio(r.seconds, raw.false),
+        ratio(r.seconds, raw[r.refresh]),
+      ]),
+      ...(['false', 'wait_for'] as const).map((refresh) => [
+        'raw `_bulk` of the same documents, tokens computed beforehand',
+        refresh,
+        raw[refresh].toFixed(1),
+        rate(raw[refresh]),
+        ratio(raw[refresh], raw.false),
+        '1.00×',
+      ]),
+    ],
+    note:
+      `Batches of ${o.batch}, ${o.clients} requests in flight on every path; each run ends with one ` +
+      'refresh (included); refresh is LSHQL_INGEST_REFRESH for the gateway and the `refresh` ' +
+      'parameter of each `_bulk` for the raw load. Both write the same documents (the gateway’s ' +
+      'toDocument: base64 float32 vectors in `_source`, float32 dense vectors, revision as ' +
+      'external version); request bodies are built before the clock starts. Gateway: a child ' +
+      `process with ${o.workers} pool workers; model: ${modelSource}. Order: raw bulk ` +
+      '(refresh=false), the gateway rows as listed, raw bulk (refresh=wait_for).',
+  };
+  printTable(table);
+  return [table];
 }

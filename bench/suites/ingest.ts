@@ -37,32 +37,54 @@ export async function freshPrefix(
   return admin;
 }
 
-/** Every item through `ingestItems` (hash + bulk) of a gateway process; returns seconds. */
+export interface IngestRunOptions {
+  /** Vectors as `imageVectorBase64` (little-endian float32) instead of float lists. */
+  base64?: boolean;
+  /** The gateway's LSHQL_INGEST_REFRESH (default `false`: a bulk load). */
+  refresh?: 'wait_for' | 'true' | 'false';
+  /** Requests in flight (default 2). */
+  clients?: number;
+  /** The gateway's LSHQL_WORKERS (default: its own, the core count). */
+  workers?: number;
+}
+
+/**
+ * Every item through `ingestItems` (hash + bulk) of a gateway process, then one refresh;
+ * returns seconds. The requests' items are built before the clock starts, as the raw bulk's
+ * documents are.
+ */
 export async function ingestThroughGateway(
   ctx: BenchContext,
   data: Dataset,
   prefix: string,
+  options: IngestRunOptions = {},
 ): Promise<number> {
   const gateway = await startGatewayProcess(ctx.repoDir, {
     elasticsearchUrl: ctx.esUrl,
     indexPrefix: prefix,
+    extra: {
+      LSHQL_INGEST_REFRESH: options.refresh ?? 'false',
+      ...(options.workers ? { LSHQL_WORKERS: String(options.workers) } : {}),
+    },
   });
   try {
-    const ranges = [...batches(data.count, ctx.size.ingestBatch)];
+    const requests = [...batches(data.count, ctx.size.ingestBatch)].map(([from, to]) => {
+      const items = [];
+      for (let i = from; i < to; i++) items.push(itemInput(data, i, { base64: options.base64 }));
+      return items;
+    });
     const started = performance.now();
     let next = 0;
     const worker = async () => {
-      while (next < ranges.length) {
-        const [from, to] = ranges[next++]!;
-        const items = [];
-        for (let i = from; i < to; i++) items.push(itemInput(data, i));
+      while (next < requests.length) {
+        const items = requests[next++]!;
         const { ingestItems } = await graphql<IngestData>(gateway.url, INGEST, { items });
-        if (ingestItems.failed.length > 0 || ingestItems.indexed !== to - from) {
+        if (ingestItems.failed.length > 0 || ingestItems.indexed !== items.length) {
           throw new Error(`ingest failed: ${JSON.stringify(ingestItems.failed.slice(0, 3))}`);
         }
       }
     };
-    await Promise.all(Array.from({ length: INGEST_CLIENTS }, worker));
+    await Promise.all(Array.from({ length: options.clients ?? INGEST_CLIENTS }, worker));
     await ctx.es.indices.refresh({ index: `${prefix}-items` });
     return (performance.now() - started) / 1000;
   } finally {
@@ -70,13 +92,18 @@ export async function ingestThroughGateway(
   }
 }
 
-/** The same documents, hashed beforehand, bulk-loaded straight into Elasticsearch. */
+/**
+ * The same documents, hashed beforehand, bulk-loaded straight into Elasticsearch the way the
+ * gateway writes them (its `toDocument`, a revision as external version), then one refresh;
+ * returns seconds. The documents are built before the clock starts.
+ */
 export async function rawBulkLoad(
   es: Client,
   data: Dataset,
   index: string,
   models: { IMAGE: LshModel; TEXT: LshModel | null },
   batchSize: number,
+  options: Pick<IngestRunOptions, 'refresh' | 'clients'> = {},
 ): Promise<number> {
   const tokens = {
     image: allTokens(data, 'IMAGE', models.IMAGE),
@@ -90,24 +117,38 @@ export async function rawBulkLoad(
     settings: INDEX_SETTINGS,
     mappings: generationMapping({}) as never,
   });
-  const started = performance.now();
-  await bulkLoad(
-    es,
-    function* () {
-      for (const [from, to] of batches(data.count, batchSize)) {
-        const ops: unknown[] = [];
-        for (let i = from; i < to; i++) {
-          ops.push({ index: { _index: index, _id: data.ids[i] } });
-          const doc = itemDocument(data, i, tokens);
-          // The gateway stamps each write with a revision when its mapping has one.
-          if (withRevision) doc.revision = Date.now() * 1000 + i;
-          ops.push(doc);
-        }
-        yield ops;
+  const base = Date.now() * 1000;
+  const requests = [...batches(data.count, batchSize)].map(([from, to]) => {
+    const ops: unknown[] = [];
+    for (let i = from; i < to; i++) {
+      const doc = itemDocument(data, i, tokens);
+      if (withRevision) {
+        // The gateway stamps each write with a revision, its external version.
+        const revision = base + i;
+        ops.push({
+          index: {
+            _index: index,
+            _id: data.ids[i],
+            version: revision,
+            version_type: 'external_gte',
+          },
+        });
+        ops.push({ ...doc, revision });
+      } else {
+        ops.push({ index: { _index: index, _id: data.ids[i] } });
+        ops.push(doc);
       }
-    },
-    INGEST_CLIENTS,
-  );
+    }
+    return ops;
+  });
+  const refresh =
+    options.refresh === 'true'
+      ? true
+      : (options.refresh ?? 'false') === 'wait_for'
+        ? 'wait_for'
+        : false;
+  const started = performance.now();
+  await bulkLoad(es, () => requests, options.clients ?? INGEST_CLIENTS, refresh);
   await es.indices.refresh({ index });
   return (performance.now() - started) / 1000;
 }
