@@ -41,22 +41,13 @@ import {
   ensureElasticsearch,
   mergeToOneSegment,
 } from '../lib/elasticsearch-node.js';
-import {
-  fmtMs,
-  fmtQps,
-  fmtRecall,
-  log,
-  markdownTable,
-  printTable,
-  type Table,
-} from '../lib/format.js';
+import { fmtRecall, log, markdownTable, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { batches } from '../lib/item-payloads.js';
-import { runLoad } from '../lib/load-generator.js';
+import { measure, pointTable, totalCpu, type Point } from '../lib/load-point.js';
 import { PrefixAdmin } from '../lib/lsh-admin.js';
-import { cpuSpan, elasticsearchPid } from '../lib/process-cpu.js';
+import { elasticsearchPid } from '../lib/process-cpu.js';
 import { queryClient } from '../lib/query-clients.js';
-import { meanRecall } from '../lib/stats.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -82,99 +73,12 @@ const QUERIES = Number(args.queries);
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const WARMUP = Number(args.warmup);
+const SHAPE = { clients: CLIENTS, warmup: WARMUP, seconds: SECONDS };
 const ROUNDS = Number(args.rounds);
 const VARIANTS = (args.variants ?? '').split(',').filter((v) => /^LSHQL_[A-Z_]+=[^=]+$/.test(v));
 const PREFIX = 'bench-multi';
 const K = 10;
 const NUM_CANDIDATES = [10, 20, 40, 80, 160, 320, 640, 1280];
-
-interface Point {
-  method: string;
-  setting: string;
-  recall: number;
-  qps: number;
-  p50Ms: number;
-  p99Ms: number;
-  esCpuMs: number;
-  gatewayCpuMs: number | null;
-  load: number;
-}
-
-const totalCpu = (p: Point) => p.esCpuMs + (p.gatewayCpuMs ?? 0);
-
-/** Runs `answer` for every query under load; the first answer to each query is scored. */
-async function measure(
-  method: string,
-  setting: string,
-  answer: (q: number) => Promise<string[]>,
-  truths: string[][],
-  pids: { es: number; gateway?: number },
-): Promise<Point> {
-  const Q = truths.length;
-  const answers: (string[] | undefined)[] = new Array(Q);
-  let measuring = false;
-  const task = async (i: number) => {
-    const ids = await answer(i % Q);
-    if (measuring && answers[i % Q] === undefined) answers[i % Q] = ids;
-  };
-  await runLoad(task, { concurrency: CLIENTS, maxRequests: WARMUP, maxSeconds: SECONDS });
-  measuring = true;
-  const span = cpuSpan({ es: pids.es, ...(pids.gateway ? { gateway: pids.gateway } : {}) });
-  const r = await runLoad(task, {
-    concurrency: CLIENTS,
-    maxRequests: 1_000_000,
-    maxSeconds: SECONDS,
-    minRequests: Q,
-  });
-  const cpu = span.stop();
-  const point: Point = {
-    method,
-    setting,
-    recall: meanRecall(answers, truths),
-    qps: r.qps,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    esCpuMs: (cpu.es! * 1000) / r.requests,
-    gatewayCpuMs: pids.gateway ? (cpu.gateway! * 1000) / r.requests : null,
-    load: loadavg()[0]!,
-  };
-  log(
-    `${method} ${setting}: recall ${fmtRecall(point.recall)}, ${fmtQps(point.qps)} qps, ` +
-      `CPU ms/req ES ${point.esCpuMs.toFixed(2)} gateway ${point.gatewayCpuMs?.toFixed(2) ?? '–'}`,
-  );
-  return point;
-}
-
-function pointTable(title: string, points: Point[], note: string): Table {
-  return {
-    title,
-    columns: [
-      'method',
-      'setting',
-      `recall@${K}`,
-      `qps (${CLIENTS} clients)`,
-      'p50 ms',
-      'p99 ms',
-      'ES CPU ms/req',
-      'gateway CPU ms/req',
-      'total CPU ms/req',
-      'load avg',
-    ],
-    rows: points.map((p) => [
-      p.method,
-      p.setting,
-      fmtRecall(p.recall),
-      fmtQps(p.qps),
-      fmtMs(p.p50Ms),
-      fmtMs(p.p99Ms),
-      p.esCpuMs.toFixed(2),
-      p.gatewayCpuMs === null ? '–' : p.gatewayCpuMs.toFixed(2),
-      totalCpu(p).toFixed(2),
-      p.load.toFixed(1),
-    ]),
-    note,
-  };
-}
 
 /**
  * Per lshql point: the best recall native kNN reaches at no more total CPU per request, and the
@@ -552,6 +456,7 @@ async function main() {
         if (trained.length === 0) trained.push(...(await activeModels(gateway)));
         points.push(
           await measure(
+            SHAPE,
             'lshql similar(id)',
             ROUNDS > 1 ? `${variant.label}, round ${round}` : variant.label,
             gatewaySimilar(gateway, data),
@@ -576,6 +481,7 @@ async function main() {
     for (const nc of NUM_CANDIDATES) {
       points.push(
         await measure(
+          SHAPE,
           'kNN hnsw ×2, linear (boost 0.5 each)',
           `num_candidates ${nc}`,
           knnLinear(client, knnIndex, data, vectors, nc),
@@ -587,6 +493,7 @@ async function main() {
     for (const nc of NUM_CANDIDATES) {
       points.push(
         await measure(
+          SHAPE,
           'kNN hnsw ×2, RRF in the client',
           `num_candidates ${nc}`,
           knnClientRrf(client, knnIndex, data, vectors, nc),
@@ -633,6 +540,8 @@ async function main() {
     hardnessTable,
     pointTable(
       'M2. similar(id), IMAGE + TEXT, 10 hits',
+      K,
+      CLIENTS,
       points,
       `${QUERIES} query items (both modalities, indexed). Truth: exact top-${K} by the mean of image and text cosine. ` +
         `lshql: \`similar(id, first: ${K})\` over HTTP (both modalities the item has, weights 1 and 1); ` +

@@ -30,19 +30,11 @@ import {
   ensureElasticsearch,
   mergeToOneSegment,
 } from '../lib/elasticsearch-node.js';
-import {
-  fmtMs,
-  fmtQps,
-  fmtRecall,
-  log,
-  markdownTable,
-  printTable,
-  type Table,
-} from '../lib/format.js';
+import { fmtRecall, log, markdownTable, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { allTokens, batches, itemDocument } from '../lib/item-payloads.js';
 import { buildKnnIndex, knnSearch, type KnnIndexType } from '../lib/knn-index.js';
-import { runLoad } from '../lib/load-generator.js';
+import { measure, pointTable, totalCpu, type Point } from '../lib/load-point.js';
 import {
   PrefixAdmin,
   cachedModel,
@@ -50,9 +42,8 @@ import {
   productDefaultParams,
   type LshParams,
 } from '../lib/lsh-admin.js';
-import { cpuSpan, elasticsearchPid } from '../lib/process-cpu.js';
+import { elasticsearchPid } from '../lib/process-cpu.js';
 import { queryClient } from '../lib/query-clients.js';
-import { meanRecall } from '../lib/stats.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -71,99 +62,11 @@ const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
 const QUERIES = Number(args.queries);
 const WARMUP = Number(args.warmup);
+const SHAPE = { clients: CLIENTS, warmup: WARMUP, seconds: SECONDS };
 const ROUNDS = Number(args.rounds);
 const LIMIT = Number(args.limit);
 const PREFIX = 'bench-real';
 const TRUTH_K = 100;
-
-/** One measured point: recall, throughput, latency and CPU per request of each process. */
-interface Point {
-  method: string;
-  setting: string;
-  recall: number;
-  qps: number;
-  p50Ms: number;
-  p99Ms: number;
-  esCpuMs: number;
-  gatewayCpuMs: number | null;
-  load: number;
-}
-
-const totalCpu = (p: Point) => p.esCpuMs + (p.gatewayCpuMs ?? 0);
-
-/** Runs `answer` for every query under load; the first answer to each query is scored. */
-async function measure(
-  method: string,
-  setting: string,
-  answer: (q: number) => Promise<string[]>,
-  truths: string[][],
-  pids: { es: number; gateway?: number },
-): Promise<Point> {
-  const Q = truths.length;
-  const answers: (string[] | undefined)[] = new Array(Q);
-  let measuring = false;
-  const task = async (i: number) => {
-    const ids = await answer(i % Q);
-    if (measuring && answers[i % Q] === undefined) answers[i % Q] = ids;
-  };
-  await runLoad(task, { concurrency: CLIENTS, maxRequests: WARMUP, maxSeconds: SECONDS });
-  measuring = true;
-  const span = cpuSpan({ es: pids.es, ...(pids.gateway ? { gateway: pids.gateway } : {}) });
-  const r = await runLoad(task, {
-    concurrency: CLIENTS,
-    maxRequests: 1_000_000,
-    maxSeconds: SECONDS,
-    minRequests: Q,
-  });
-  const cpu = span.stop();
-  const point: Point = {
-    method,
-    setting,
-    recall: meanRecall(answers, truths),
-    qps: r.qps,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    esCpuMs: (cpu.es! * 1000) / r.requests,
-    gatewayCpuMs: pids.gateway ? (cpu.gateway! * 1000) / r.requests : null,
-    load: loadavg()[0]!,
-  };
-  log(
-    `${method} ${setting}: recall ${fmtRecall(point.recall)}, ${fmtQps(point.qps)} qps, ` +
-      `CPU ms/req ES ${point.esCpuMs.toFixed(2)} gateway ${point.gatewayCpuMs?.toFixed(2) ?? '–'}`,
-  );
-  return point;
-}
-
-function pointTable(title: string, k: number, points: Point[], note: string): Table {
-  return {
-    title,
-    columns: [
-      'method',
-      'setting',
-      `recall@${k}`,
-      `qps (${CLIENTS} clients)`,
-      'p50 ms',
-      'p99 ms',
-      'ES CPU ms/req',
-      'gateway CPU ms/req',
-      'total CPU ms/req',
-      'load avg',
-    ],
-    rows: points.map((p) => [
-      p.method,
-      p.setting,
-      fmtRecall(p.recall),
-      fmtQps(p.qps),
-      fmtMs(p.p50Ms),
-      fmtMs(p.p99Ms),
-      p.esCpuMs.toFixed(2),
-      p.gatewayCpuMs === null ? '–' : p.gatewayCpuMs.toFixed(2),
-      totalCpu(p).toFixed(2),
-      p.load.toFixed(1),
-    ]),
-    note,
-  };
-}
 
 /**
  * Per gateway point: the fastest native kNN setting whose recall reaches the gateway's, and the
@@ -346,6 +249,7 @@ async function main() {
       try {
         by10.push(
           await measure(
+            SHAPE,
             'lshql similar(id)',
             ROUNDS > 1 ? `${variant.label}, round ${round}` : variant.label,
             gatewaySimilar(gateway, data, 10),
@@ -356,6 +260,7 @@ async function main() {
         if (variant.label === 'defaults' && round === 1) {
           by100.push(
             await measure(
+              SHAPE,
               'lshql similar(id)',
               'defaults, first 100',
               gatewaySimilar(gateway, data, 100),
@@ -365,6 +270,7 @@ async function main() {
           );
           byVector.push(
             await measure(
+              SHAPE,
               'lshql similarToVector',
               'defaults',
               gatewayToVector(gateway, test.vectors, 10),
@@ -397,6 +303,7 @@ async function main() {
       for (const nc of [10, 20, 40, 80, 160, 320, 640]) {
         by10.push(
           await measure(
+            SHAPE,
             peer.label,
             `num_candidates ${nc}`,
             knnSearch(client, knnIndex[peer.type], data, opts(nc, 10, ownVectors, true)),
@@ -408,6 +315,7 @@ async function main() {
       for (const nc of [100, 200, 400]) {
         by100.push(
           await measure(
+            SHAPE,
             peer.label,
             `num_candidates ${nc}`,
             knnSearch(client, knnIndex[peer.type], data, opts(nc, 100, ownVectors, true)),
@@ -419,6 +327,7 @@ async function main() {
       for (const nc of [10, 20, 40, 80, 160, 320]) {
         byVector.push(
           await measure(
+            SHAPE,
             peer.label,
             `num_candidates ${nc}`,
             knnSearch(client, knnIndex[peer.type], data, opts(nc, 10, test.vectors, false)),
@@ -444,6 +353,7 @@ async function main() {
     pointTable(
       'T1. similar(id), one modality, 10 hits',
       10,
+      CLIENTS,
       by10,
       `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF, measured in alternating rounds (a gateway started anew for each). ${common}`,
     ),
@@ -451,6 +361,7 @@ async function main() {
     pointTable(
       'T3. similar(id), 100 hits (recall@100, the measure of Elastiknn’s published figures)',
       100,
+      CLIENTS,
       by100,
       `Same queries as T1; \`similar(id, first: 100)\`. ${common}`,
     ),
@@ -458,6 +369,7 @@ async function main() {
     pointTable(
       'T5. similarToVector with test images, 10 hits',
       10,
+      CLIENTS,
       byVector,
       `${QUERIES} images of the t10k split (not indexed), evenly spaced. Truth: exact top-10 among the ${data.count.toLocaleString('en-US')} items. ${common}`,
     ),
