@@ -61,11 +61,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too),
-    // then stops the worker pool (an onClose hook of the app).
+    // Fastify stops accepting connections and waits for requests in flight (Apollo drains too).
     await app.close();
-    // A training job started here runs to its end (its record would otherwise read FAILED).
+    // A training job started here runs to its end (its record would otherwise read FAILED); it
+    // needs the worker pool, which stops only then.
     await services.jobs.drain();
+    await services.compute.close();
     await backend.close();
     process.exit(0);
   };

@@ -49,9 +49,12 @@ function invalid(): LshqlError {
 /** The offset a cursor of the query `key` names; BAD_USER_INPUT for any other string. */
 export function decodeCursor(cursor: string, key: string): number {
   const [payload, given, ...rest] = cursor.split('.');
-  if (!payload || !given || rest.length > 0 || given.length !== MAC_LENGTH) throw invalid();
+  if (!payload || !given || rest.length > 0) throw invalid();
+  // Compared as bytes: a MAC of the right length in characters may be longer in UTF-8.
+  const givenBytes = Buffer.from(given);
+  if (givenBytes.length !== MAC_LENGTH) throw invalid();
   const expected = Buffer.from(mac(payload, key));
-  if (!timingSafeEqual(expected, Buffer.from(given))) throw invalid();
+  if (!timingSafeEqual(expected, givenBytes)) throw invalid();
   let offset: unknown;
   try {
     offset = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { o?: unknown }).o;

@@ -62,10 +62,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors and slow requests at the default level, the rest at debug, probes at trace.
     logController: new RequestLogController(services.config.LSHQL_SLOW_REQUEST_MS),
   });
-  // After the requests in flight: stop the worker threads with the server.
-  app.addHook('onClose', async () => {
-    await services.compute.close();
-  });
 
   const armor = operationProtection(DEFAULT_OPERATION_LIMITS);
   const apollo = new ApolloServer<GraphqlContext>({

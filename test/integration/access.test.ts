@@ -6,6 +6,7 @@ import type { SearchBackend } from '../../src/search/backend.js';
 import { createBackend } from '../../src/search/create-backend.js';
 import { createApp } from '../../src/server/app.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
+import { InlineCompute } from '../../src/compute/compute.js';
 import { createServices } from '../../src/services.js';
 import { smallCollection } from '../support/fixtures.js';
 import {
@@ -184,7 +185,11 @@ describe('with NODE_ENV=production', () => {
     });
     backend = createBackend(config);
     await backend.init();
-    const services = createServices(config, failingBackend(backend, 'explodes'));
+    const services = createServices(
+      config,
+      failingBackend(backend, 'explodes'),
+      new InlineCompute(),
+    );
     const ingested = await services.ingest.ingest(items.slice(0, 40));
     expect(ingested.failed).toEqual([]);
     await services.training.train({ modality: 'IMAGE', subspaces: 4, clusters: 4 });

@@ -118,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       await app.close();
       await services.jobs.drain();
+      await services.compute.close();
       if (cleanup && backend instanceof ElasticsearchBackend) {
         // Wildcard deletes are refused by default (action.destructive_requires_name): name them.
         const indexes = Object.keys(await backend.client.indices.get({ index: `${prefix}-*` }));

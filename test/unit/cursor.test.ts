@@ -36,7 +36,18 @@ describe('page cursors', () => {
     const [, mac] = cursor.split('.');
     const forged = `${Buffer.from(JSON.stringify({ o: 20 })).toString('base64url')}.${mac}`;
     const flipped = `${cursor.slice(0, -1)}${cursor.endsWith('A') ? 'B' : 'A'}`;
-    for (const bad of [forged, flipped, '', '.', 'abc', `${cursor}.x`, cursor.split('.')[0]!]) {
+    // As many characters as a MAC, more bytes in UTF-8.
+    const wide = `${cursor.split('.')[0]!}.${'é'.repeat(mac!.length)}`;
+    for (const bad of [
+      forged,
+      flipped,
+      wide,
+      '',
+      '.',
+      'abc',
+      `${cursor}.x`,
+      cursor.split('.')[0]!,
+    ]) {
       expect(
         codeOf(() => decodeCursor(bad, key)),
         bad,
