@@ -161,6 +161,24 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
     expect(settings[generations[2]!]?.settings?.index?.blocks?.write).toBe('true');
   });
 
+  it('activates two modalities trained at once one after the other, both in the live generation', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const before = (await backend.generation()).versions;
+    // Without one activation at a time, both would build the same next generation (one fails)
+    // or one would delete the generation the other still copies from.
+    const [image, text] = await Promise.all([
+      gateway.services.training.train({ modality: 'IMAGE', subspaces: 2, clusters: 4 }),
+      gateway.services.training.train({ modality: 'TEXT', subspaces: 2, clusters: 4 }),
+    ]);
+    const after = await backend.generation();
+    expect(after.versions).toEqual({ IMAGE: image.version, TEXT: text.version });
+    expect(image.version).toBe((before.IMAGE ?? 0) + 1);
+    expect(text.version).toBe((before.TEXT ?? 0) + 1);
+    expect(await backend.countItems()).toBe(100);
+    const items = await backend.getItems(['item-000', 'item-050']);
+    for (const item of items) expect(item?.modelVersions).toEqual(after.versions);
+  });
+
   it('writes each item once into a new generation: no deleted copies skew the token statistics', async () => {
     // All 100 items were written within the catch-up pass's look-back, so that pass reads them
     // all again; each must be skipped, not rewritten (Lucene counts deleted copies in df).

@@ -64,7 +64,22 @@ export class Generations implements GenerationStore {
    * it in one atomic request. Writes that still reach the old generation are carried over after
    * it is write-blocked (writers see STALE_GENERATION and write again to the new one).
    */
-  async activateModel(
+  activateModel(
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+  ): Promise<number> {
+    // One activation at a time on this instance: two (of two modalities) would both build the
+    // next generation, or one would delete the generation the other still copies from.
+    const run = this.activations.then(() => this.activate(modality, version, hash, onProgress));
+    this.activations = run.catch(() => undefined);
+    return run;
+  }
+
+  private activations: Promise<unknown> = Promise.resolve();
+
+  private async activate(
     modality: Modality,
     version: number,
     hash: HashBatch,

@@ -64,9 +64,12 @@ export async function scanSlices<T>(
     client.openPointInTime({ index, keep_alive: keepAlive }),
   );
   let pitId = opened.id;
+  // Once one slice fails the others stop before their next batch, and the scan returns only
+  // when none is still writing (a caller cleaning up after the failure must not race them).
+  let failed = false;
   const readSlice = async (slice: number) => {
     let searchAfter: estypes.SortResults | undefined;
-    for (;;) {
+    while (!failed) {
       const response = await transport.call('scan', (client) =>
         client.search<T>({
           size: batchSize,
@@ -82,6 +85,7 @@ export async function scanSlices<T>(
       if (response.pit_id) pitId = response.pit_id;
       const hits = response.hits.hits;
       const rows = hits.flatMap((hit) => (hit._id ? [{ id: hit._id, source: hit._source }] : []));
+      if (failed) return;
       if (rows.length > 0) await each(rows);
       if (hits.length < batchSize) return;
       searchAfter = hits[hits.length - 1]?.sort;
@@ -89,7 +93,16 @@ export async function scanSlices<T>(
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, slices) }, (_, i) => readSlice(i)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: Math.max(1, slices) }, (_, i) =>
+        readSlice(i).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected) throw rejected.reason;
   } finally {
     await transport
       .call('pit', (client) => client.closePointInTime({ id: pitId }))
