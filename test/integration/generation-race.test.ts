@@ -161,6 +161,39 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
     expect(settings[generations[2]!]?.settings?.index?.blocks?.write).toBe('true');
   });
 
+  it('retries the carry-over after the alias switch: a write made during the copy survives a failure there', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const { version } = await gateway.services.training.train({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    const model = await gateway.services.registry.load('IMAGE', version);
+    const before = (await backend.generation()).id;
+    let calls = 0;
+    let failures = 0;
+    await backend.activateModel('IMAGE', version, async (vectors) => {
+      calls++;
+      if (calls === 1) {
+        // Lands in the old generation after the copy read it: only the carry-over brings it.
+        const renamed = await gateway.gql<IngestData>(INGEST, {
+          items: [{ id: 'item-099', title: 'renamed while copying', imageVector: vectors[0] }],
+        });
+        expect(renamed.data?.ingestItems.failed).toEqual([]);
+      }
+      if ((await backend.generation()).id !== before && failures === 0) {
+        failures++;
+        throw new Error('hashing failed once during the carry-over');
+      }
+      return hashVectors(gateway.services.compute, model, vectors);
+    });
+    expect(failures).toBe(1);
+    await backend.refresh();
+    const [item] = await backend.getItems(['item-099']);
+    expect(item?.title).toBe('renamed while copying');
+    expect(item?.modelVersions.IMAGE).toBe(version);
+  });
+
   it('activates two modalities trained at once one after the other, both in the live generation', async () => {
     const backend = gateway.backend as ElasticsearchBackend;
     const before = (await backend.generation()).versions;

@@ -39,6 +39,21 @@ export function nextGenerationIndex(alias: string, current: string): string {
  * records the model versions of its tokens; activating a model builds the next one and switches
  * the alias to it atomically.
  */
+/** Tries of the carry-over after an alias switch, 0.5 s, 1 s, 2 s and 4 s apart. */
+const CARRY_OVER_ATTEMPTS = 5;
+
+/** Runs `step` until it succeeds, `attempts` times at most, waiting longer after each failure. */
+async function retried(attempts: number, step: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
 export class Generations implements GenerationStore {
   constructor(
     private readonly transport: ResilientTransport,
@@ -113,12 +128,12 @@ export class Generations implements GenerationStore {
         }
         onProgress?.(rehashedIds.size);
       });
+    // A write stamped before this moment may still be on its way (until its request times out,
+    // retries included) or come from an instance whose clock is a little behind: the catch-up
+    // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
+    const lookBack = (this.transport.longestRequestMs + CLOCK_SKEW_MS) * 1000;
+    const copyStart = this.revisions.next() - lookBack;
     try {
-      // A write stamped before this moment may still be on its way (until its request times out,
-      // retries included) or come from an instance whose clock is a little behind: the catch-up
-      // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
-      const lookBack = (this.transport.longestRequestMs + CLOCK_SKEW_MS) * 1000;
-      const copyStart = this.revisions.next() - lookBack;
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
@@ -130,6 +145,16 @@ export class Generations implements GenerationStore {
           ],
         }),
       );
+    } catch (error) {
+      const client = this.transport.client;
+      const aliases = await client.indices.getAlias({ name: this.alias }).catch(() => ({}));
+      // Not switched yet: drop the half-built generation and keep serving the current one.
+      if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
+      throw error;
+    }
+    // Switched: what reached the old generation meanwhile exists nowhere else, so carrying it
+    // over is retried (every step is idempotent) rather than given up after one failure.
+    await retried(CARRY_OVER_ATTEMPTS, async () => {
       // From here on nothing lands in the old generation; then carry over what did meanwhile.
       await this.transport.call('block', (client) =>
         client.indices.addBlock({ index: current.id, block: 'write' }),
@@ -140,13 +165,7 @@ export class Generations implements GenerationStore {
       // Items copied, then deleted from the old generation before its block, go too.
       await this.removeDeletedFromOld(current.id, target, copied);
       await this.refreshIndex(target);
-    } catch (error) {
-      const client = this.transport.client;
-      const aliases = await client.indices.getAlias({ name: this.alias }).catch(() => ({}));
-      // Not switched yet: drop the half-built generation and keep serving the current one.
-      if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
-      throw error;
-    }
+    });
     // The replaced generation stays write-blocked while a write aimed at it may still be on its
     // way (it fails and is sent again to the new one; deleted, its name would be auto-created by
     // that write and swallow it), then goes unless LSHQL_KEEP_GENERATIONS keeps it.
