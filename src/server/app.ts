@@ -13,6 +13,7 @@ import { isAuthorized, presentedKey } from './api-key.js';
 import { guardEntityRepresentations } from './entity-representations.js';
 import { createErrorFormatter } from './error-format.js';
 import { registerGraphiql, type GraphiqlTab } from './graphiql-route.js';
+import { guardNesting } from './nesting-guard.js';
 import { knownOperationTypesRule } from './known-operation-types-rule.js';
 import { RequestLogController } from './request-logging.js';
 import { hiddenServiceSdlRule } from './service-sdl-rule.js';
@@ -97,6 +98,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await apollo.start();
 
+  guardNesting(app, '/graphql');
   await app.register(fastifyApollo(apollo), {
     path: '/graphql',
     context: async (request) =>
