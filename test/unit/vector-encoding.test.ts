@@ -30,4 +30,41 @@ describe('float32Values', () => {
     });
     expect(JSON.stringify(float32Values([0.1, 1 / 3]))).toBe('[0.1,0.33333334]');
   });
+
+  it('writes as few digits as the string search of 6..9 digits, on 50,000 float32 values', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const digitsOf = (v: number) => v.toExponential().replace(/^-|e.*$|\./g, '').length;
+    let fewerOrEqual = 0;
+    const total = 50_000;
+    let exact = 0;
+    let short = 0;
+    for (let i = 0; i < total; i++) {
+      // Unit-vector coordinates, integers and values from 1e-12 to 1e12.
+      const raw =
+        i % 3 === 0
+          ? random()
+          : i % 3 === 1
+            ? Math.round(random() * 255)
+            : random() * 10 ** ((i % 25) - 12);
+      const f = Math.fround(raw);
+      const [value] = float32Values([raw]);
+      if (Math.fround(value!) === f) exact++;
+      let reference = f;
+      for (let digits = 6; digits <= 9; digits++) {
+        const candidate = Number(f.toPrecision(digits));
+        if (Math.fround(candidate) === f) {
+          reference = candidate;
+          break;
+        }
+      }
+      if (digitsOf(value!) <= 9) short++;
+      if (digitsOf(value!) <= digitsOf(reference)) fewerOrEqual++;
+    }
+    expect({ exact, short, fewerOrEqual }).toEqual({
+      exact: total,
+      short: total,
+      fewerOrEqual: total,
+    });
+  });
 });

@@ -16,24 +16,48 @@ export function decodeVector(encoded: string): number[] {
   return vector;
 }
 
+/** Exact powers of ten: every 10^k up to 10^22 is a double without rounding. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** The shortest of 6..9 significant digits that gives back `f`, through strings (any range). */
+function shortViaStrings(f: number): number {
+  for (let digits = 6; digits <= 9; digits++) {
+    const candidate = Number(f.toPrecision(digits));
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return f;
+}
+
+/**
+ * The same without strings, for magnitudes where the scale 10^k stays exact: m = round(f·10^k)
+ * is the p-digit mantissa, and m / 10^k (IEEE division rounds correctly) is the double nearest
+ * the decimal m·10^-k, which prints as that decimal. About ten times faster than toPrecision.
+ */
+function shortFloat32(f: number): number {
+  const magnitude = Math.abs(f);
+  if (magnitude === 0 || !Number.isFinite(f)) return f;
+  let exponent = Math.floor(Math.log10(magnitude));
+  // log10 can be off by one next to a power of ten.
+  if (exponent + 1 < POW10.length && exponent + 1 >= 0 && magnitude >= POW10[exponent + 1]!) {
+    exponent++;
+  }
+  if (exponent >= 0 && exponent < POW10.length && magnitude < POW10[exponent]!) exponent--;
+  for (let digits = 6; digits <= 9; digits++) {
+    const k = digits - 1 - exponent;
+    if (k < 0 || k >= POW10.length) return shortViaStrings(f);
+    const scale = POW10[k]!;
+    const candidate = Math.round(f * scale) / scale;
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return f;
+}
+
 /**
  * A vector as float32 values written with at most 9 significant digits: what Elasticsearch keeps
  * of a `float` dense vector anyway, in about half the JSON of a float64's 17 digits.
  */
 export function float32Values(vector: readonly number[]): number[] {
   const out = new Array<number>(vector.length);
-  for (let i = 0; i < vector.length; i++) {
-    const f = Math.fround(vector[i]!);
-    let short = f;
-    // 6 digits round-trip most float32 values; 9 always do.
-    for (let digits = 6; digits <= 9; digits++) {
-      const candidate = Number(f.toPrecision(digits));
-      if (Math.fround(candidate) === f) {
-        short = candidate;
-        break;
-      }
-    }
-    out[i] = short;
-  }
+  for (let i = 0; i < vector.length; i++) out[i] = shortFloat32(Math.fround(vector[i]!));
   return out;
 }
