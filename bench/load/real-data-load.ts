@@ -56,6 +56,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     limit: { type: 'string', default: '60000' },
     out: { type: 'string', default: 'docs/load.md' },
+    // Only the defaults gateway (and the --lean-off variants given) on T1: no peers, no file.
+    quick: { type: 'boolean', default: false },
+    'lean-off': { type: 'string', multiple: true, default: [] },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -65,6 +68,7 @@ const WARMUP = Number(args.warmup);
 const SHAPE = { clients: CLIENTS, warmup: WARMUP, seconds: SECONDS };
 const ROUNDS = Number(args.rounds);
 const LIMIT = Number(args.limit);
+const QUICK = args.quick;
 const PREFIX = 'bench-real';
 const TRUTH_K = 100;
 
@@ -235,8 +239,18 @@ async function main() {
     { label: 'defaults', env: {} },
     { label: 'exact-k off (k = 10,000)', env: { LSHQL_LEAN_OFF: 'exact-k' } },
     { label: 'float32 off', env: { LSHQL_LEAN_OFF: 'float32' } },
-    { label: 'all lean parts off', env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32' } },
+    { label: 'like-text off', env: { LSHQL_LEAN_OFF: 'like-text' } },
+    {
+      label: 'all lean parts off',
+      env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,like-text' },
+    },
   ];
+  if (QUICK) {
+    gateways.splice(1);
+    for (const off of args['lean-off']) {
+      gateways.push({ label: `${off} off`, env: { LSHQL_LEAN_OFF: off } });
+    }
+  }
   // Alternating rounds: on a shared machine the load drifts; each variant is seen in every round.
   for (let round = 1; round <= ROUNDS; round++) {
     for (const variant of gateways) {
@@ -257,7 +271,7 @@ async function main() {
             pids,
           ),
         );
-        if (variant.label === 'defaults' && round === 1) {
+        if (variant.label === 'defaults' && round === 1 && !QUICK) {
           by100.push(
             await measure(
               SHAPE,
@@ -285,6 +299,12 @@ async function main() {
     }
   }
 
+  if (QUICK) {
+    printTable(pointTable('similar(id), 10 hits', 10, CLIENTS, by10, ''));
+    await es.close();
+    await node.stop();
+    return;
+  }
   const client = queryClient(node.url);
   const ownVectors = data.queries.map((i) => vectorValues(data.image, i));
   const peers: { type: KnnIndexType; oversample?: number; label: string }[] = [
