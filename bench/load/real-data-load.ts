@@ -365,7 +365,8 @@ async function main() {
   const knnOf = (points: Point[]) => points.filter((p) => !p.method.startsWith('lshql'));
   const common =
     'kNN: the query vector sent by the client (no lookup of the stored item); for a stored ' +
-    'query item k + 1 asked and the item dropped; vectors are not in either index’s `_source`. ES CPU and gateway ' +
+    'query item k + 1 asked and the item dropped; the `dense_vector` fields are left out of both indexes’ ' +
+    '`_source` (lshql’s keeps each vector there as base64, which `similar(id)` reads with the query item). ES CPU and gateway ' +
     'CPU: utime + stime of each process over the measured span, divided by the requests ' +
     'answered; the load generator’s own CPU is not counted. Load avg: 1-minute load of the ' +
     'machine at the end of the point.';
@@ -375,7 +376,7 @@ async function main() {
       10,
       CLIENTS,
       by10,
-      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF, measured in alternating rounds (a gateway started anew for each). ${common}`,
+      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF (exact-k: k = 10,000 per \`knn\` clause; float32: query vector made unit length and sent as float64 by JSON.stringify; like-text: \`more_like_this\` given an artificial document instead of whitespace-analysed token text), measured in alternating rounds (a gateway started anew for each). ${common}`,
     ),
     peerTable('T2. Peer of each lshql point in T1', 10, gatewayOf(by10), knnOf(by10)),
     pointTable(
