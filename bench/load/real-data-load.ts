@@ -56,6 +56,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     limit: { type: 'string', default: '60000' },
     out: { type: 'string', default: 'docs/load.md' },
+    // Only the defaults gateway (and the --lean-off variants given) on T1: no peers, no file.
+    quick: { type: 'boolean', default: false },
+    'lean-off': { type: 'string', multiple: true, default: [] },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -65,6 +68,7 @@ const WARMUP = Number(args.warmup);
 const SHAPE = { clients: CLIENTS, warmup: WARMUP, seconds: SECONDS };
 const ROUNDS = Number(args.rounds);
 const LIMIT = Number(args.limit);
+const QUICK = args.quick;
 const PREFIX = 'bench-real';
 const TRUTH_K = 100;
 
@@ -235,8 +239,18 @@ async function main() {
     { label: 'defaults', env: {} },
     { label: 'exact-k off (k = 10,000)', env: { LSHQL_LEAN_OFF: 'exact-k' } },
     { label: 'float32 off', env: { LSHQL_LEAN_OFF: 'float32' } },
-    { label: 'all lean parts off', env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32' } },
+    { label: 'like-text off', env: { LSHQL_LEAN_OFF: 'like-text' } },
+    {
+      label: 'all lean parts off',
+      env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,like-text' },
+    },
   ];
+  if (QUICK) {
+    gateways.splice(1);
+    for (const off of args['lean-off']) {
+      gateways.push({ label: `${off} off`, env: { LSHQL_LEAN_OFF: off } });
+    }
+  }
   // Alternating rounds: on a shared machine the load drifts; each variant is seen in every round.
   for (let round = 1; round <= ROUNDS; round++) {
     for (const variant of gateways) {
@@ -257,7 +271,7 @@ async function main() {
             pids,
           ),
         );
-        if (variant.label === 'defaults' && round === 1) {
+        if (variant.label === 'defaults' && round === 1 && !QUICK) {
           by100.push(
             await measure(
               SHAPE,
@@ -285,6 +299,12 @@ async function main() {
     }
   }
 
+  if (QUICK) {
+    printTable(pointTable('similar(id), 10 hits', 10, CLIENTS, by10, ''));
+    await es.close();
+    await node.stop();
+    return;
+  }
   const client = queryClient(node.url);
   const ownVectors = data.queries.map((i) => vectorValues(data.image, i));
   const peers: { type: KnnIndexType; oversample?: number; label: string }[] = [
@@ -345,7 +365,8 @@ async function main() {
   const knnOf = (points: Point[]) => points.filter((p) => !p.method.startsWith('lshql'));
   const common =
     'kNN: the query vector sent by the client (no lookup of the stored item); for a stored ' +
-    'query item k + 1 asked and the item dropped; vectors are not in either index’s `_source`. ES CPU and gateway ' +
+    'query item k + 1 asked and the item dropped; the `dense_vector` fields are left out of both indexes’ ' +
+    '`_source` (lshql’s keeps each vector there as base64, which `similar(id)` reads with the query item). ES CPU and gateway ' +
     'CPU: utime + stime of each process over the measured span, divided by the requests ' +
     'answered; the load generator’s own CPU is not counted. Load avg: 1-minute load of the ' +
     'machine at the end of the point.';
@@ -355,7 +376,7 @@ async function main() {
       10,
       CLIENTS,
       by10,
-      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF, measured in alternating rounds (a gateway started anew for each). ${common}`,
+      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF (exact-k: k = 10,000 per \`knn\` clause; float32: query vector made unit length and sent as float64 by JSON.stringify; like-text: \`more_like_this\` given an artificial document instead of whitespace-analysed token text), measured in alternating rounds (a gateway started anew for each). ${common}`,
     ),
     peerTable('T2. Peer of each lshql point in T1', 10, gatewayOf(by10), knnOf(by10)),
     pointTable(

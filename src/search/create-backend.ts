@@ -25,6 +25,7 @@ export function createBackend(
         exactK: !config.LSHQL_LEAN_OFF.includes('exact-k'),
         filterOnce: !config.LSHQL_LEAN_OFF.includes('filter-once'),
         float32: !config.LSHQL_LEAN_OFF.includes('float32'),
+        likeText: !config.LSHQL_LEAN_OFF.includes('like-text'),
       },
       ...(onRequest ? { onRequest } : {}),
     });

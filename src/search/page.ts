@@ -11,17 +11,31 @@ export interface PageRequest {
   key: string;
 }
 
+/**
+ * The page a request asks for. The query's key may be given as a function: it is then computed
+ * only when a cursor is read or written (most requests ask for no cursor: hashing the
+ * arguments for nothing cost CPU on every one).
+ */
 export function pageRequest(
   first: number,
   after: string | null | undefined,
   minScore: number | null | undefined,
-  key: string,
+  key: string | (() => string),
 ): PageRequest {
   if (minScore !== null && minScore !== undefined && !Number.isFinite(minScore)) {
     throw new LshqlError(ErrorCode.BAD_USER_INPUT, 'minScore must be a finite number.');
   }
-  const offset = after === null || after === undefined ? 0 : decodeCursor(after, key);
-  return { first, offset, minScore: minScore ?? null, key };
+  let known = typeof key === 'string' ? key : null;
+  const keyOf = () => (known ??= (key as () => string)());
+  const offset = after === null || after === undefined ? 0 : decodeCursor(after, keyOf());
+  return {
+    first,
+    offset,
+    minScore: minScore ?? null,
+    get key() {
+      return keyOf();
+    },
+  };
 }
 
 /** Where the page ends in the ranking (never past the depth limit). */
@@ -37,7 +51,8 @@ export function fetchSize(page: PageRequest): number {
 
 /**
  * The page out of the ranking's best `fetchSize(page)` hits, and the cursor of the next page:
- * null when the ranking ends there, reaches the depth limit, or falls under `minScore`.
+ * null when the ranking ends there, reaches the depth limit, or falls under `minScore`. The
+ * cursor (an HMAC) is made when first read.
  */
 export function cutPage(
   ranked: readonly Candidate[],
@@ -50,5 +65,12 @@ export function cutPage(
   const hits = slice.filter((c) => passes(c));
   const more =
     end < MAX_PAGE_DEPTH && hits.length === slice.length && hits.length > 0 && passes(ranked[end]);
-  return { hits, nextCursor: more ? encodeCursor(end, page.key) : null };
+  let cursor: string | null | undefined;
+  return {
+    hits,
+    get nextCursor() {
+      if (cursor === undefined) cursor = more ? encodeCursor(end, page.key) : null;
+      return cursor;
+    },
+  };
 }

@@ -120,7 +120,8 @@ export class RankedSearch {
     const size = fetchSize(prepared.page);
     const plan = this.plan(spec, prepared.filter, size);
     const ranked = await this.withFilterFallback(plan, spec.queries, size);
-    const { hits, nextCursor } = cutPage(ranked, prepared.page);
+    const page = cutPage(ranked, prepared.page);
+    const hits = page.hits;
     const explain = lazyExplainer(
       hits.map((c) => c.item.id),
       explainedQueries(spec),
@@ -134,7 +135,9 @@ export class RankedSearch {
           return { item: c.item, score, explain: () => explain(c.item.id, score) };
         }),
         modelVersions: spec.modelVersions,
-        nextCursor,
+        get nextCursor() {
+          return page.nextCursor;
+        },
       },
     };
   }

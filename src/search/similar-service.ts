@@ -28,8 +28,11 @@ export interface SimilarHitResult {
 export interface SimilarResultModel {
   hits: SimilarHitResult[];
   modelVersions: { modality: Modality; version: number }[];
-  /** The cursor of the next page of the same ranking; null when there is none. */
-  nextCursor: string | null;
+  /**
+   * The cursor of the next page of the same ranking; null when there is none. A getter: the
+   * cursor is made only when a client selects it.
+   */
+  readonly nextCursor: string | null;
 }
 
 export interface SimilarOptions {
@@ -117,7 +120,7 @@ export class SimilarService {
       ...FILTER_TAG_LIMITS,
     });
     const { first: _first, after, ...ranking } = request;
-    const page = pageRequest(first, after, request.minScore, queryKey({ kind, ...ranking }));
+    const page = pageRequest(first, after, request.minScore, () => queryKey({ kind, ...ranking }));
     return { filter, page };
   }
 

@@ -10,6 +10,7 @@ import {
   type MoreLikeThisSettings,
   type SimilarPlan,
 } from '../../src/search/query-plan.js';
+import { compileSimilarQuery, LEAN_QUERY } from '../../src/search/elasticsearch/query-compiler.js';
 import { exactNeighbours, loadCollection, smallCollection } from '../support/fixtures.js';
 import { startGateway, type Gateway } from '../support/gateway-harness.js';
 import { SIMILAR, type SimilarData } from '../support/operations.js';
@@ -190,6 +191,47 @@ describe('more_like_this settings on hand-made LSH tokens', () => {
     expect(await like(query, {})).toContain('tail');
     const truncated = await like(query, { maxQueryTerms: 25 });
     expect(truncated.sort()).toEqual(['rare-0', 'rare-1', 'rare-2']);
+  });
+
+  it('tokens as whitespace-analysed text match as the artificial document does, scores too', async () => {
+    const hitsOf = async (plan: SimilarPlan, likeText: boolean) => {
+      const body = compileSimilarQuery(plan, backend.itemsAlias, { ...LEAN_QUERY, likeText });
+      const response = await backend.client.search({
+        index: backend.itemsAlias,
+        ...body,
+        _source: false,
+      });
+      return response.hits.hits.map((h) => `${h._id} ${h._score}`).sort();
+    };
+    const plans: SimilarPlan[] = [
+      // Every token eligible; then only the 25 rarest (the term selection must agree); then
+      // with unlike tokens, which take the near-copies' rare tokens out of the query.
+      { maxQueryTerms: 32, unlike: undefined },
+      { maxQueryTerms: 25, unlike: undefined },
+      { maxQueryTerms: 32, unlike: tokens(0, 25, 9) },
+    ].map(({ maxQueryTerms, unlike }) => ({
+      clauses: [
+        {
+          modality: 'IMAGE',
+          tokens: [...tokens(0, 25, 9), ...tokens(25, 32, 1)],
+          boost: 1,
+          ...(unlike ? { unlike } : {}),
+        },
+      ],
+      textFilter: null,
+      excludeIds: [],
+      candidates: 50,
+      mlt: { ...DEFAULT_MLT_SETTINGS, maxQueryTerms },
+      vectorsFor: [],
+    }));
+    const found: string[][] = [];
+    for (const plan of plans) {
+      const asText = await hitsOf(plan, true);
+      expect(asText).toEqual(await hitsOf(plan, false));
+      found.push(asText);
+    }
+    // The three plans select differently: the comparison is not between empty answers.
+    expect(found.map((hits) => hits.length)).toEqual([24, 3, 21]);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   compileSimilarQuery,
   exactScoreOf,
   LEAN_QUERY,
+  similarBodyJson,
 } from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 
@@ -27,7 +28,8 @@ describe('compileSimilarQuery', () => {
         {
           more_like_this: {
             fields: ['image_lsh'],
-            like: [{ _index: 'lshql-items', doc: { image_lsh: ['0-1', '1-2'] } }],
+            like: '0-1 1-2',
+            analyzer: 'whitespace',
             min_term_freq: 1,
             min_doc_freq: 1,
             max_query_terms: 16,
@@ -38,7 +40,8 @@ describe('compileSimilarQuery', () => {
         {
           more_like_this: {
             fields: ['text_lsh'],
-            like: [{ _index: 'lshql-items', doc: { text_lsh: ['0-3'] } }],
+            like: '0-3',
+            analyzer: 'whitespace',
             min_term_freq: 1,
             min_doc_freq: 1,
             max_query_terms: 16,
@@ -78,21 +81,22 @@ describe('compileSimilarQuery', () => {
     expect(ranked._source.includes).toEqual(expect.arrayContaining(versions));
   });
 
-  it('passes hashed tokens as an artificial document, as an array of whole terms', () => {
-    const body = compileSimilarQuery(
-      {
-        ...basePlan,
-        clauses: [{ modality: 'IMAGE', tokens: ['0-3', '1-14'], boost: 1 }],
-        textFilter: null,
-        excludeIds: [],
-        vectorsFor: ['IMAGE'],
-      },
-      'idx',
-    );
-    const bool = body.query.bool as { should: { more_like_this: { like: unknown } }[] };
-    expect(bool.should[0]!.more_like_this.like).toEqual([
-      { _index: 'idx', doc: { image_lsh: ['0-3', '1-14'] } },
-    ]);
+  it('passes hashed tokens as whitespace-separated text, or as an artificial document', () => {
+    const plan: SimilarPlan = {
+      ...basePlan,
+      clauses: [{ modality: 'IMAGE', tokens: ['0-3', '1-14'], boost: 1 }],
+      textFilter: null,
+      excludeIds: [],
+      vectorsFor: ['IMAGE'],
+    };
+    const body = compileSimilarQuery(plan, 'idx');
+    type Mlt = { should: { more_like_this: Record<string, unknown> }[] };
+    const mlt = (body.query.bool as Mlt).should[0]!.more_like_this;
+    expect([mlt.like, mlt.analyzer]).toEqual(['0-3 1-14', 'whitespace']);
+    const asDocument = compileSimilarQuery(plan, 'idx', { ...LEAN_QUERY, likeText: false });
+    const docMlt = (asDocument.query.bool as Mlt).should[0]!.more_like_this;
+    expect(docMlt.like).toEqual([{ _index: 'idx', doc: { image_lsh: ['0-3', '1-14'] } }]);
+    expect(docMlt).not.toHaveProperty('analyzer');
     expect(body.query.bool).not.toHaveProperty('filter');
     expect(body.query.bool).not.toHaveProperty('must_not');
     expect(body._source.includes).not.toContain('vectors.text');
@@ -154,19 +158,21 @@ describe('compileSimilarQuery with tag filters and unlike', () => {
     expect(compileSimilarQuery(basePlan, 'i').track_total_hits).toBe(false);
   });
 
-  it('sends unlike tokens as an artificial unlike document', () => {
-    const body = compileSimilarQuery(
-      {
-        ...basePlan,
-        clauses: [{ modality: 'IMAGE', tokens: ['0-1', '1-2', '0-1'], boost: 1, unlike: ['1-2'] }],
-      },
-      'i',
-    );
-    const [clause] = body.query.bool.should as { more_like_this: Record<string, unknown> }[];
-    expect(clause!.more_like_this.like).toEqual([
-      { _index: 'i', doc: { image_lsh: ['0-1', '1-2', '0-1'] } },
-    ]);
-    expect(clause!.more_like_this.unlike).toEqual([{ _index: 'i', doc: { image_lsh: ['1-2'] } }]);
+  it('sends unlike tokens as unlike text, or as an artificial unlike document', () => {
+    const plan: SimilarPlan = {
+      ...basePlan,
+      clauses: [{ modality: 'IMAGE', tokens: ['0-1', '1-2', '0-1'], boost: 1, unlike: ['1-2'] }],
+    };
+    const mltOf = (options = LEAN_QUERY) =>
+      (
+        compileSimilarQuery(plan, 'i', options).query.bool.should as {
+          more_like_this: Record<string, unknown>;
+        }[]
+      )[0]!.more_like_this;
+    expect([mltOf().like, mltOf().unlike]).toEqual(['0-1 1-2 0-1', '1-2']);
+    const asDocument = mltOf({ ...LEAN_QUERY, likeText: false });
+    expect(asDocument.like).toEqual([{ _index: 'i', doc: { image_lsh: ['0-1', '1-2', '0-1'] } }]);
+    expect(asDocument.unlike).toEqual([{ _index: 'i', doc: { image_lsh: ['1-2'] } }]);
   });
 });
 
@@ -196,9 +202,10 @@ describe('compileSimilarQuery with exact ranking', () => {
       ['image_vector', 0.75, 100],
       ['text_vector', 0.25, 100],
     ]);
-    expect(knn.map((k) => k.query_vector)).toEqual([
-      [0.600000024, 0.800000012],
-      [0, 1],
+    // The vectors as given (Elasticsearch normalises cosine query vectors itself).
+    expect(knn.map((k) => JSON.parse(JSON.stringify(k.query_vector)))).toEqual([
+      [3, 4],
+      [0, 2],
     ]);
     expect(knn.every((k) => k.num_candidates === k.k)).toBe(true);
     // Each knn is restricted to the candidates: items sharing tokens, the text filter, not a1.
@@ -236,18 +243,38 @@ describe('compileSimilarQuery with exact ranking', () => {
     expect([deep.k, deep.num_candidates]).toEqual([100, 100]);
   });
 
-  it('sends query vectors at float32 precision unless told otherwise', () => {
-    const one: SimilarPlan = {
+  it('sends query vectors at float32 precision, written by its own formatter', () => {
+    const one = (vector: number[]): SimilarPlan => ({
       ...ranked,
-      rank: { queries: [{ modality: 'IMAGE', vector: [1, 2, 3], weight: 1 }], size: 5 },
-    };
-    const vectorOf = (options = LEAN_QUERY) =>
-      (compileSimilarQuery(one, 'lshql-items', options).query.bool.should as Clause[])[0]!.knn!
-        .query_vector as number[];
-    const exact = vectorOf({ ...LEAN_QUERY, float32: false });
+      rank: { queries: [{ modality: 'IMAGE', vector, weight: 1 }], size: 5 },
+    });
+    const sentOf = (plan: SimilarPlan, options = LEAN_QUERY) =>
+      (
+        JSON.parse(similarBodyJson(compileSimilarQuery(plan, 'lshql-items', options))) as {
+          query: { bool: { should: { knn: { query_vector: number[] } }[] } };
+        }
+      ).query.bool.should[0]!.knn.query_vector;
+    const values = [0.1, -2.5e-7, 3, 1 / 3];
+    expect(sentOf(one(values))).toEqual(values.map((v) => Number(Math.fround(v).toPrecision(9))));
+    expect(sentOf(one(values)).map(Math.fround)).toEqual(values.map(Math.fround));
+    // Off: the unit vector in float64, as JSON.stringify writes it.
+    const exact = sentOf(one([1, 2, 3]), { ...LEAN_QUERY, float32: false });
     expect(exact[0]).toBe(1 / Math.sqrt(14));
-    expect(vectorOf()).toEqual(exact.map((v) => Number(Math.fround(v).toPrecision(9))));
-    expect(vectorOf().map(Math.fround)).toEqual(exact.map(Math.fround));
+    // A squared norm float32 cannot hold (tiny or huge values) is sent unit length.
+    const tiny = sentOf(one([1e-20, 0, 0]));
+    expect(tiny).toEqual([1, 0, 0]);
+    const huge = sentOf(one([3e38, 4e38]));
+    expect(huge).toEqual([0.600000024, 0.800000012]);
+  });
+
+  it('writes the body as JSON.stringify would but for the vectors, text values untouched', () => {
+    const plan: SimilarPlan = {
+      ...ranked,
+      textFilter: 'lshql-query-vector-0 "quoted" \\ \u0000',
+      rank: { queries: [{ modality: 'IMAGE', vector: [1.5, 2], weight: 1 }], size: 5 },
+    };
+    const body = compileSimilarQuery(plan, 'lshql-items');
+    expect(JSON.parse(similarBodyJson(body))).toEqual(JSON.parse(JSON.stringify(body)));
   });
 
   it('needs no such clause for one modality, and none of knn for a zero query vector', () => {

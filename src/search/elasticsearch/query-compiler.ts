@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
 import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
@@ -25,15 +26,25 @@ export interface SimilarSearchBody {
  * for the hits needed only, not the whole rerank depth (Lucene sizes its top-k queue by k);
  * `filterOnce` states the candidate filter once beside several modalities' clauses instead of in
  * every "lacking" clause; `float32` sends query vectors at the float32 precision Elasticsearch
- * keeps (9 significant digits instead of 17).
+ * keeps (9 significant digits instead of 17), not made unit length and formatted by the gateway
+ * (see `QueryVector`); `likeText` gives `more_like_this` the query tokens
+ * as one whitespace-separated text analysed by the `whitespace` analyzer instead of as an
+ * artificial document (which Elasticsearch turns into an internal term-vectors request per
+ * shard, parsing the document through the mapping): the same terms with the same frequencies.
  */
 export interface CompileOptions {
   exactK: boolean;
   filterOnce: boolean;
   float32: boolean;
+  likeText: boolean;
 }
 
-export const LEAN_QUERY: CompileOptions = { exactK: true, filterOnce: true, float32: true };
+export const LEAN_QUERY: CompileOptions = {
+  exactK: true,
+  filterOnce: true,
+  float32: true,
+  likeText: true,
+};
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
 const HIT_FIELDS: string[] = [
@@ -45,20 +56,31 @@ const HIT_FIELDS: string[] = [
   ...MODALITY_TABLE.map((row) => row.versionField),
 ];
 
-/** An artificial document: the tokens stay an array, so each is one keyword term. */
-function likeOf(clause: TokenClause, index: string): unknown[] {
-  return [{ _index: index, doc: { [lshField(clause.modality)]: clause.tokens } }];
+/**
+ * The tokens as `more_like_this` takes them. As text (`likeText`): LSH tokens ("3-14") hold no
+ * whitespace, so the `whitespace` analyzer gives each back whole, one keyword term. Otherwise
+ * an artificial document: the tokens stay an array, so each is one keyword term.
+ */
+function likeOf(
+  modality: TokenClause['modality'],
+  tokens: readonly string[],
+  index: string,
+  options: CompileOptions,
+): unknown {
+  if (options.likeText) return tokens.join(' ');
+  return [{ _index: index, doc: { [lshField(modality)]: tokens } }];
 }
 
 /** The token match: one `more_like_this` per clause, OR-ed (none for a filter-only plan). */
-function tokenClauses(plan: SimilarPlan, index: string): unknown[] {
+function tokenClauses(plan: SimilarPlan, index: string, options: CompileOptions): unknown[] {
   return plan.clauses.map((clause) => ({
     more_like_this: {
       fields: [lshField(clause.modality)],
-      like: likeOf(clause, index),
+      like: likeOf(clause.modality, clause.tokens, index, options),
       ...(clause.unlike?.length
-        ? { unlike: likeOf({ ...clause, tokens: clause.unlike }, index) }
+        ? { unlike: likeOf(clause.modality, clause.unlike, index, options) }
         : {}),
+      ...(options.likeText ? { analyzer: 'whitespace' } : {}),
       min_term_freq: plan.mlt.minTermFreq,
       min_doc_freq: plan.mlt.minDocFreq,
       max_query_terms: plan.mlt.maxQueryTerms,
@@ -93,15 +115,80 @@ function withVectorsOf(plan: SimilarPlan): unknown {
   return { terms: { modalities: [...plan.vectorsFor] } };
 }
 
-/** A float as JSON at float32 precision: 9 significant digits give back the same float32. */
-function float32Value(value: number): number {
-  return Number(Math.fround(value).toPrecision(9));
+/**
+ * A query vector as the lean query sends it: its own values, not made unit length
+ * (Elasticsearch normalises the query vector of a `cosine` field itself, so the scores are the
+ * same), written into the request as float32 JSON numbers by `similarBodyJson` — integers as
+ * they are, other values with the 9 significant digits that give the same float32 back.
+ * Formatting a vector this way costs a fraction of normalising it, rounding each value and
+ * letting JSON.stringify print the shortest float64 of each. As plain JSON (`toJSON`, e.g.
+ * for a body logged or posted by other code) it is the same numbers.
+ */
+export class QueryVector {
+  constructor(readonly values: readonly number[]) {}
+
+  /** The vector as a JSON array literal. */
+  json(): string {
+    const values = this.values;
+    let integers = true;
+    for (let i = 0; i < values.length && integers; i++) integers = Number.isInteger(values[i]);
+    // Integer values (pixels, counts) print short and exact as they are.
+    if (integers) return JSON.stringify(values);
+    const parts = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      parts[i] = Number.isInteger(value) ? String(value) : Math.fround(value).toPrecision(9);
+    }
+    return `[${parts.join(',')}]`;
+  }
+
+  toJSON(): number[] {
+    return JSON.parse(this.json()) as number[];
+  }
 }
 
-/** The unit-length query vector as sent to Elasticsearch. */
-function queryVector(vector: readonly number[], options: CompileOptions): number[] {
-  const unit = unitVector(vector);
-  return options.float32 ? unit.map(float32Value) : unit;
+/**
+ * The query vector as sent to Elasticsearch: its own values when their squared norm is well
+ * inside float32's range (Elasticsearch computes the norm in float32: tiny values would reach 0,
+ * huge ones Infinity), made unit length otherwise; unit length in float64 when `float32` is off.
+ */
+function queryVector(vector: readonly number[], options: CompileOptions): QueryVector | number[] {
+  if (!options.float32) return unitVector(vector);
+  let squaredNorm = 0;
+  for (let i = 0; i < vector.length; i++) squaredNorm += vector[i]! * vector[i]!;
+  const raw = squaredNorm > 1e-30 && squaredNorm < 1e30;
+  return new QueryVector(raw ? vector : unitVector(vector));
+}
+
+/** A per-process mark no value of a request contains: where a query vector's JSON goes. */
+const VECTOR_MARK = `lshql-query-vector-${randomBytes(12).toString('hex')}-`;
+const VECTOR_MARK_JSON = new RegExp(`"${VECTOR_MARK}(\\d+)"`, 'g');
+
+/**
+ * The JSON of a compiled body, each `QueryVector` written by its own formatter instead of as
+ * JSON.stringify would (see `QueryVector`).
+ */
+export function similarBodyJson(body: SimilarSearchBody): string {
+  const vectors: string[] = [];
+  // Query vectors sit in the `knn` clauses of the bool's `should` (see `rankedQuery`): those
+  // clauses are copied with a mark in place of the vector, and JSON.stringify runs without a
+  // replacer (which would slow it down for every value).
+  const should = body.query.bool.should;
+  const marked = Array.isArray(should)
+    ? should.map((clause: unknown) => {
+        const knn = (clause as { knn?: { query_vector?: unknown } }).knn;
+        if (!(knn?.query_vector instanceof QueryVector)) return clause;
+        const mark = `${VECTOR_MARK}${vectors.push(knn.query_vector.json()) - 1}`;
+        return { knn: { ...knn, query_vector: mark } };
+      })
+    : should;
+  const json = JSON.stringify(
+    vectors.length > 0
+      ? { ...body, query: { bool: { ...body.query.bool, should: marked } } }
+      : body,
+  );
+  if (vectors.length === 0) return json;
+  return json.replace(VECTOR_MARK_JSON, (_match, i: string) => vectors[Number(i)]!);
 }
 
 /**
@@ -176,7 +263,7 @@ function rankedQuery(
   index: string,
   options: CompileOptions,
 ): { bool: Record<string, unknown> } {
-  const tokens = tokenClauses(plan, index);
+  const tokens = tokenClauses(plan, index, options);
   const candidates = [
     tokens.length > 0 ? { bool: { should: tokens, minimum_should_match: 1 } } : withVectorsOf(plan),
     ...restrictions(plan),
@@ -214,7 +301,7 @@ export function compileSimilarQuery(
       _source: { includes: HIT_FIELDS },
     };
   }
-  const should = tokenClauses(plan, index);
+  const should = tokenClauses(plan, index, options);
   // With no token clause the plan is filter-only: items with a vector of the asked modalities.
   const bool: Record<string, unknown> =
     should.length > 0 ? { should, minimum_should_match: 1 } : {};

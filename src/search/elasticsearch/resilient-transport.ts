@@ -42,10 +42,17 @@ function retryBackoff(_min: number, _max: number, attempt: number): number {
 /**
  * The client's transport with a shorter retry backoff: its default waits 1–2 s, then 2–4 s,
  * which turns a dead cluster into multi-second stalls instead of a quick BACKEND_UNAVAILABLE.
+ * Its OpenTelemetry spans are off unless OTEL_ELASTICSEARCH_ENABLED asks for them: the gateway
+ * registers no tracer, and wrapping every request in a (no-op) span still cost CPU per request.
  */
 class ShortBackoffTransport extends Transport {
   constructor(options: ConstructorParameters<typeof Transport>[0]) {
-    super({ ...options, retryBackoff });
+    const otel = process.env.OTEL_ELASTICSEARCH_ENABLED;
+    super({
+      ...options,
+      retryBackoff,
+      openTelemetry: { enabled: otel !== undefined && otel.toLowerCase() !== 'false' },
+    });
   }
 }
 
