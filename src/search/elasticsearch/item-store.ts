@@ -1,4 +1,3 @@
-import type { estypes } from '@elastic/elasticsearch';
 import { ErrorCode } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
 import type { StoredItem } from '../../domain/item.js';
@@ -19,12 +18,7 @@ import {
   vectorsOf,
   type ItemDocument,
 } from './item-document.js';
-import {
-  compileSimilarQuery,
-  exactScoreOf,
-  similarBodyJson,
-  type CompileOptions,
-} from './query-compiler.js';
+import { compileSimilarQuery, exactScoreOf, type CompileOptions } from './query-compiler.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import type { RevisionClock } from './revision-clock.js';
 import { scan } from './scan.js';
@@ -194,14 +188,9 @@ export class ItemStore {
 
   /** Runs a plan as one `_search` (see query-compiler.ts). */
   async executeSimilar(plan: SimilarPlan): Promise<CandidateList> {
-    const body = similarBodyJson(compileSimilarQuery(plan, this.alias, this.options.query));
-    const response = await this.transport.call(
-      'similar',
-      (client) =>
-        client.transport.request(
-          { method: 'POST', path: `/${encodeURIComponent(this.alias)}/_search`, body },
-          { headers: { 'content-type': 'application/json' } },
-        ) as Promise<estypes.SearchResponse<ItemDocument>>,
+    const body = compileSimilarQuery(plan, this.alias, this.options.query);
+    const response = await this.transport.call('similar', (client) =>
+      client.search<ItemDocument>({ index: this.alias, ...body }),
     );
     const total = response.hits.total;
     const candidates: CandidateList = response.hits.hits.flatMap((hit) =>

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { isZeroNorm, unitVector } from '../../lsh/vector-math.js';
 import { lackingScore, meanCosineOf, normalizedWeights } from '../scoring.js';
 import { MODALITY_TABLE, denseVectorField, lshField } from '../../domain/modalities.js';
 import type { ExactRanking, RankQuery, SimilarPlan, TokenClause } from '../query-plan.js';
 import { encodedVectorPath } from './item-document.js';
 import { tagFilterClauses } from './filter-clauses.js';
+import { float32Values } from './vector-encoding.js';
 
 /*
  * The query compiler: a SimilarPlan becomes the body of one `_search` request, a single `bool`
@@ -116,79 +116,19 @@ function withVectorsOf(plan: SimilarPlan): unknown {
 }
 
 /**
- * A query vector as the lean query sends it: its own values, not made unit length
- * (Elasticsearch normalises the query vector of a `cosine` field itself, so the scores are the
- * same), written into the request as float32 JSON numbers by `similarBodyJson` — integers as
- * they are, other values with the 9 significant digits that give the same float32 back.
- * Formatting a vector this way costs a fraction of normalising it, rounding each value and
- * letting JSON.stringify print the shortest float64 of each. As plain JSON (`toJSON`, e.g.
- * for a body logged or posted by other code) it is the same numbers.
+ * The query vector as sent to Elasticsearch: its own values at float32 precision (the shortest
+ * decimals that give the same float32 back), not made unit length: Elasticsearch normalises the
+ * query vector of a `cosine` field itself, so the scores are the same. Values whose squared norm
+ * is far outside float32's range (Elasticsearch computes the norm in float32: tiny values would
+ * reach 0, huge ones Infinity) are made unit length first. With `float32` off: unit length in
+ * float64, as earlier releases sent it.
  */
-export class QueryVector {
-  constructor(readonly values: readonly number[]) {}
-
-  /** The vector as a JSON array literal. */
-  json(): string {
-    const values = this.values;
-    let integers = true;
-    for (let i = 0; i < values.length && integers; i++) integers = Number.isInteger(values[i]);
-    // Integer values (pixels, counts) print short and exact as they are.
-    if (integers) return JSON.stringify(values);
-    const parts = new Array<string>(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i]!;
-      parts[i] = Number.isInteger(value) ? String(value) : Math.fround(value).toPrecision(9);
-    }
-    return `[${parts.join(',')}]`;
-  }
-
-  toJSON(): number[] {
-    return JSON.parse(this.json()) as number[];
-  }
-}
-
-/**
- * The query vector as sent to Elasticsearch: its own values when their squared norm is well
- * inside float32's range (Elasticsearch computes the norm in float32: tiny values would reach 0,
- * huge ones Infinity), made unit length otherwise; unit length in float64 when `float32` is off.
- */
-function queryVector(vector: readonly number[], options: CompileOptions): QueryVector | number[] {
+function queryVector(vector: readonly number[], options: CompileOptions): number[] {
   if (!options.float32) return unitVector(vector);
   let squaredNorm = 0;
   for (let i = 0; i < vector.length; i++) squaredNorm += vector[i]! * vector[i]!;
   const raw = squaredNorm > 1e-30 && squaredNorm < 1e30;
-  return new QueryVector(raw ? vector : unitVector(vector));
-}
-
-/** A per-process mark no value of a request contains: where a query vector's JSON goes. */
-const VECTOR_MARK = `lshql-query-vector-${randomBytes(12).toString('hex')}-`;
-const VECTOR_MARK_JSON = new RegExp(`"${VECTOR_MARK}(\\d+)"`, 'g');
-
-/**
- * The JSON of a compiled body, each `QueryVector` written by its own formatter instead of as
- * JSON.stringify would (see `QueryVector`).
- */
-export function similarBodyJson(body: SimilarSearchBody): string {
-  const vectors: string[] = [];
-  // Query vectors sit in the `knn` clauses of the bool's `should` (see `rankedQuery`): those
-  // clauses are copied with a mark in place of the vector, and JSON.stringify runs without a
-  // replacer (which would slow it down for every value).
-  const should = body.query.bool.should;
-  const marked = Array.isArray(should)
-    ? should.map((clause: unknown) => {
-        const knn = (clause as { knn?: { query_vector?: unknown } }).knn;
-        if (!(knn?.query_vector instanceof QueryVector)) return clause;
-        const mark = `${VECTOR_MARK}${vectors.push(knn.query_vector.json()) - 1}`;
-        return { knn: { ...knn, query_vector: mark } };
-      })
-    : should;
-  const json = JSON.stringify(
-    vectors.length > 0
-      ? { ...body, query: { bool: { ...body.query.bool, should: marked } } }
-      : body,
-  );
-  if (vectors.length === 0) return json;
-  return json.replace(VECTOR_MARK_JSON, (_match, i: string) => vectors[Number(i)]!);
+  return float32Values(raw ? vector : unitVector(vector));
 }
 
 /**
