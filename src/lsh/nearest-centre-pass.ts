@@ -1,12 +1,16 @@
-import { centroidSquaredNorms } from './nearest-centroid-kernels.js';
-
 /*
  * The nearest-centre pass behind each k-means iteration: ml-kmeans asks for row × centre
- * distances one at a time; this answers them from one blocked pass per iteration that skips
- * rows whose centre cannot change (Hamerly's bounds).
+ * distances one at a time; this answers them from one pass per iteration that computes only the
+ * distances the bounds cannot rule out (Elkan's algorithm, or a grouped variant of it for large
+ * samples), each one exactly as ml-kmeans would.
  */
 
-function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * ‖a − b‖² exactly as ml-kmeans's default distance computes it (ml-distance-euclidean's
+ * squaredEuclidean: Σ (a_j − b_j)² summed in coordinate order, in float64), so that comparisons
+ * of these values pick the same centre as plain ml-kmeans, ties included.
+ */
+export function squaredEuclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
   for (let j = 0; j < a.length; j++) {
     const t = a[j]! - b[j]!;
@@ -15,298 +19,8 @@ function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d;
 }
 
-/**
- * The distance function given to ml-kmeans. Each Lloyd step of ml-kmeans asks, row by row in
- * order, the distance from the row to every centre in order, and keeps the first minimum. The
- * first row's questions are answered exactly, and they show this iteration's centres: they are
- * copied after the rows in `flat`, and every row's nearest centre is then found at once (see
- * NearestCentres). The other rows' questions are answered from that: 0 for the nearest centre,
- * 1 for the others, so ml-kmeans picks exactly that centre. Any other question (its convergence
- * check compares centres), or a centre that is not the one seen for the first row, gets the
- * exact distance.
- */
-export function batchedAssignment(
-  flat: Float64Array,
-  count: number,
-  width: number,
-  K: number,
-): (a: number[], b: number[]) => number {
-  const rowBytes = width * Float64Array.BYTES_PER_ELEMENT;
-  const centres: unknown[] = new Array<unknown>(K);
-  const nearest = new NearestCentres(flat, count, width, K);
-  const cb = count * width;
-  let row = -1;
-  let j = 0;
-  return (a, b) => {
-    const x = a as unknown;
-    if (!(x instanceof Float64Array) || x.buffer !== flat.buffer) return squaredDistance(a, b);
-    const i = x.byteOffset / rowBytes;
-    if (i !== row) {
-      row = i;
-      j = 0;
-    } else {
-      j++;
-    }
-    if (i === 0) {
-      centres[j] = b;
-      flat.set(b, cb + j * width);
-      if (j === K - 1) nearest.update();
-      return squaredDistance(a, b);
-    }
-    if (centres[j] !== b) return squaredDistance(a, b);
-    return nearest.codes[i] === j ? 0 : 1;
-  };
-}
-
-/**
- * Every row's nearest centre, iteration after iteration, by Hamerly's algorithm (G. Hamerly,
- * "Making k-means even faster", SDM 2010): per row an upper bound on the distance to its centre
- * and a lower bound on the distance to any other; when the centres move, the bounds move by at
- * most as much, and a row whose upper bound stays under its lower bound (or under half the
- * distance from its centre to the next one) keeps its centre without a single distance computed.
- * The others are scored against every centre: argmin ‖c‖² − 2·x·c, four centres per pass.
- * Exact: the same assignment as a full search (up to ties between equally near centres).
- */
-class NearestCentres {
-  readonly codes: Int32Array;
-  private readonly upper: Float64Array;
-  private readonly lower: Float64Array;
-  private readonly rowNorms: Float64Array;
-  private readonly previous: Float64Array;
-  private readonly moved: Float64Array;
-  private readonly half: Float64Array;
-  private started = false;
-  /** Rows waiting to be scored four at a time, and their running best two scores. */
-  private readonly pending = new Int32Array(4);
-  private readonly e1 = new Float64Array(4);
-  private readonly e2 = new Float64Array(4);
-  private readonly best = new Int32Array(4);
-
-  constructor(
-    private readonly flat: Float64Array,
-    private readonly count: number,
-    private readonly width: number,
-    private readonly K: number,
-  ) {
-    this.codes = new Int32Array(count);
-    this.upper = new Float64Array(count);
-    this.lower = new Float64Array(count);
-    this.rowNorms = centroidSquaredNorms(flat.subarray(0, count * width), count, width);
-    this.previous = new Float64Array(K * width);
-    this.moved = new Float64Array(K);
-    this.half = new Float64Array(K);
-  }
-
-  /** The centres after the rows in `flat` changed: re-assign the rows. */
-  update(): void {
-    const { flat, count, width, K, codes, upper, lower, moved, half } = this;
-    const cb = count * width;
-    const centres = flat.subarray(cb, cb + K * width);
-    const norms = centroidSquaredNorms(centres, K, width);
-    if (!this.started) {
-      this.started = true;
-      const pending = this.pending;
-      let i = 0;
-      for (; i + 4 <= count; i += 4) {
-        pending[0] = i;
-        pending[1] = i + 1;
-        pending[2] = i + 2;
-        pending[3] = i + 3;
-        this.full4(pending, cb, norms);
-      }
-      for (; i < count; i++) this.full(i, cb, norms);
-      this.previous.set(centres);
-      return;
-    }
-    // How far each centre moved, the largest two moves, and half the gap to the next centre.
-    let max1 = 0;
-    let max2 = 0;
-    let maxAt = -1;
-    for (let c = 0; c < K; c++) {
-      const m = Math.sqrt(distanceAt(centres, c * width, this.previous, c * width, width));
-      moved[c] = m;
-      if (m > max1) {
-        max2 = max1;
-        max1 = m;
-        maxAt = c;
-      } else if (m > max2) {
-        max2 = m;
-      }
-    }
-    half.fill(Infinity);
-    for (let c = 0; c < K; c++) {
-      for (let d = c + 1; d < K; d++) {
-        const h = Math.sqrt(distanceAt(centres, c * width, centres, d * width, width)) / 2;
-        if (h < half[c]!) half[c] = h;
-        if (h < half[d]!) half[d] = h;
-      }
-    }
-    const pending = this.pending;
-    let waiting = 0;
-    for (let i = 0; i < count; i++) {
-      const a = codes[i]!;
-      upper[i] = upper[i]! + moved[a]!;
-      lower[i] = lower[i]! - (a === maxAt ? max2 : max1);
-      const bound = Math.max(half[a]!, lower[i]!);
-      if (upper[i]! <= bound) continue;
-      upper[i] = Math.sqrt(distanceAt(flat, i * width, flat, cb + a * width, width));
-      if (upper[i]! <= bound) continue;
-      pending[waiting++] = i;
-      if (waiting === 4) {
-        this.full4(pending, cb, norms);
-        waiting = 0;
-      }
-    }
-    for (let w = 0; w < waiting; w++) this.full(pending[w]!, cb, norms);
-    this.previous.set(centres);
-  }
-
-  /** full for the four rows in `rows`, two centres per pass over the coordinates. */
-  private full4(rows: Int32Array, cb: number, norms: Float64Array): void {
-    const { flat, width, K, e1, e2, best } = this;
-    const x0 = rows[0]! * width;
-    const x1 = rows[1]! * width;
-    const x2 = rows[2]! * width;
-    const x3 = rows[3]! * width;
-    e1.fill(Infinity);
-    e2.fill(Infinity);
-    best.fill(0);
-    let c = 0;
-    for (; c + 1 < K; c += 2) {
-      const p = cb + c * width;
-      const q = p + width;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let b0 = 0;
-      let b1 = 0;
-      let b2 = 0;
-      let b3 = 0;
-      for (let j = 0; j < width; j++) {
-        const u = flat[p + j]!;
-        const v = flat[q + j]!;
-        const y0 = flat[x0 + j]!;
-        const y1 = flat[x1 + j]!;
-        const y2 = flat[x2 + j]!;
-        const y3 = flat[x3 + j]!;
-        a0 += y0 * u;
-        a1 += y1 * u;
-        a2 += y2 * u;
-        a3 += y3 * u;
-        b0 += y0 * v;
-        b1 += y1 * v;
-        b2 += y2 * v;
-        b3 += y3 * v;
-      }
-      const nc = norms[c]!;
-      const nd = norms[c + 1]!;
-      this.consider(0, nc - 2 * a0, c);
-      this.consider(1, nc - 2 * a1, c);
-      this.consider(2, nc - 2 * a2, c);
-      this.consider(3, nc - 2 * a3, c);
-      this.consider(0, nd - 2 * b0, c + 1);
-      this.consider(1, nd - 2 * b1, c + 1);
-      this.consider(2, nd - 2 * b2, c + 1);
-      this.consider(3, nd - 2 * b3, c + 1);
-    }
-    for (; c < K; c++) {
-      const p = cb + c * width;
-      for (let r = 0; r < 4; r++) {
-        const xo = rows[r]! * width;
-        let d = 0;
-        for (let j = 0; j < width; j++) d += flat[xo + j]! * flat[p + j]!;
-        this.consider(r, norms[c]! - 2 * d, c);
-      }
-    }
-    for (let r = 0; r < 4; r++) {
-      const i = rows[r]!;
-      const xn = this.rowNorms[i]!;
-      this.codes[i] = best[r]!;
-      this.upper[i] = Math.sqrt(Math.max(0, xn + e1[r]!));
-      this.lower[i] = Math.sqrt(Math.max(0, xn + e2[r]!));
-    }
-  }
-
-  private consider(r: number, t: number, c: number): void {
-    const { e1, e2, best } = this;
-    if (t < e1[r]!) {
-      e2[r] = e1[r]!;
-      e1[r] = t;
-      best[r] = c;
-    } else if (t < e2[r]!) {
-      e2[r] = t;
-    }
-  }
-
-  /** Scores row i against every centre: its nearest, and both bounds exact. */
-  private full(i: number, cb: number, norms: Float64Array): void {
-    const { flat, width, K } = this;
-    const xo = i * width;
-    let best = 0;
-    let e1 = Infinity;
-    let e2 = Infinity;
-    let c = 0;
-    for (; c + 3 < K; c += 4) {
-      const b0 = cb + c * width;
-      const b1 = b0 + width;
-      const b2 = b1 + width;
-      const b3 = b2 + width;
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      for (let j = 0; j < width; j++) {
-        const v = flat[xo + j]!;
-        d0 += v * flat[b0 + j]!;
-        d1 += v * flat[b1 + j]!;
-        d2 += v * flat[b2 + j]!;
-        d3 += v * flat[b3 + j]!;
-      }
-      const t0 = norms[c]! - 2 * d0;
-      const t1 = norms[c + 1]! - 2 * d1;
-      const t2 = norms[c + 2]! - 2 * d2;
-      const t3 = norms[c + 3]! - 2 * d3;
-      if (t0 < e1) {
-        e2 = e1;
-        e1 = t0;
-        best = c;
-      } else if (t0 < e2) e2 = t0;
-      if (t1 < e1) {
-        e2 = e1;
-        e1 = t1;
-        best = c + 1;
-      } else if (t1 < e2) e2 = t1;
-      if (t2 < e1) {
-        e2 = e1;
-        e1 = t2;
-        best = c + 2;
-      } else if (t2 < e2) e2 = t2;
-      if (t3 < e1) {
-        e2 = e1;
-        e1 = t3;
-        best = c + 3;
-      } else if (t3 < e2) e2 = t3;
-    }
-    for (; c < K; c++) {
-      let d = 0;
-      const b = cb + c * width;
-      for (let j = 0; j < width; j++) d += flat[xo + j]! * flat[b + j]!;
-      const t = norms[c]! - 2 * d;
-      if (t < e1) {
-        e2 = e1;
-        e1 = t;
-        best = c;
-      } else if (t < e2) e2 = t;
-    }
-    const xn = this.rowNorms[i]!;
-    this.codes[i] = best;
-    this.upper[i] = Math.sqrt(Math.max(0, xn + e1));
-    this.lower[i] = Math.sqrt(Math.max(0, xn + e2));
-  }
-}
-
-function distanceAt(
+/** squaredEuclidean between the `width` values of `a` at `ao` and of `b` at `bo`. */
+export function squaredEuclideanAt(
   a: Float64Array,
   ao: number,
   b: Float64Array,
@@ -319,4 +33,356 @@ function distanceAt(
     d += t * t;
   }
   return d;
+}
+
+/**
+ * The distance function given to ml-kmeans, for the rows `rows` (views of `flat`, row i at
+ * i·width) and K centres. Each Lloyd step of ml-kmeans (updateClusterID → nearestVector) asks,
+ * row by row in order, the distance from the row to every centre in order, and keeps the first
+ * minimum. The first row's questions are answered exactly, and they show this iteration's
+ * centres: they are copied after the rows in `flat`, and every row's nearest centre is then found
+ * at once (see NearestCentres). The other rows' questions are answered from that, 0 for the
+ * nearest centre and 1 for the others, so ml-kmeans picks exactly that centre; recognising them
+ * costs two identity comparisons. Any other question (its convergence check compares centres)
+ * gets the exact distance. A question out of that order while rows are being answered throws
+ * rather than mixing exact and 0/1 answers for one row.
+ */
+export function batchedAssignment(
+  rows: readonly Float64Array[],
+  flat: Float64Array,
+  width: number,
+  K: number,
+): (a: number[], b: number[]) => number {
+  const count = rows.length;
+  const nearest = new NearestCentres(flat, count, width, K);
+  const codes = nearest.codes;
+  const centres: unknown[] = new Array<unknown>(K).fill(null);
+  const first: unknown = rows[0];
+  const cb = count * width;
+  /** The row whose questions are answered from codes (null: none), its index and code. */
+  let expected: unknown = null;
+  let row = 0;
+  let code = -1;
+  /** The centre the next question should be about. */
+  let j = 0;
+
+  const exact = (a: number[], b: number[]): number => {
+    const x = a as unknown;
+    if (expected !== null) {
+      throw new Error(
+        `k-means asked for a distance out of order (row ${row}, centre ${j} expected)`,
+      );
+    }
+    if (x !== first) return squaredEuclidean(a, b);
+    // Row 0 of a new iteration: its questions name this iteration's centres, in order.
+    centres[j] = b;
+    flat.set(b, cb + j * width);
+    const d = squaredEuclidean(a, b);
+    if (++j === K) {
+      j = 0;
+      nearest.update();
+      if (count > 1) {
+        row = 1;
+        expected = rows[1];
+        code = codes[1]!;
+      }
+    }
+    return d;
+  };
+
+  return (a, b) => {
+    if ((a as unknown) === expected && (b as unknown) === centres[j]) {
+      const d = j === code ? 0 : 1;
+      if (++j === K) {
+        j = 0;
+        if (++row < count) {
+          expected = rows[row];
+          code = codes[row]!;
+        } else {
+          expected = null;
+        }
+      }
+      return d;
+    }
+    return exact(a, b);
+  };
+}
+
+/** Lower bounds kept per row: at most this many values (32 MB) in all, unless set otherwise. */
+export const MAX_LOWER_BOUNDS = 1 << 22;
+/** Centre × centre distances are kept (K² values) up to this many centres. */
+const MAX_CENTRE_MATRIX = 1024;
+/** Slack on every bound comparison, relative to the largest row norm (see NearestCentres). */
+const RELATIVE_SLACK = 1e-9;
+
+/**
+ * Every row's nearest centre, iteration after iteration, by Elkan's algorithm (C. Elkan, "Using
+ * the triangle inequality to accelerate k-means", ICML 2003): per row an upper bound on the
+ * distance to its centre and a lower bound on the distance to every other centre. When the
+ * centres move, each bound moves by at most as much as its own centre, and a centre whose lower
+ * bound is above the row's upper bound (or that is more than twice as far from the row's centre
+ * as the row) cannot be nearer: only the remaining distances are computed. When count × K lower
+ * bounds would not fit in maxLowerBounds, consecutive centres share one lower bound (the least
+ * over the group; a group that cannot be ruled out is scored whole).
+ *
+ * Bounds are stored shifted by how far their centres have moved since the first iteration
+ * (lower + drift, upper − drift), so that a move costs nothing per row: only rows that are looked
+ * at read their bounds.
+ *
+ * Exact: every distance computed is squaredEuclidean's, and the nearest is the first minimum of
+ * those in centre order, as in ml-kmeans. A centre is only skipped when its bound shows it
+ * farther by more than a slack (RELATIVE_SLACK × the largest row norm, far above the rounding
+ * error of the bounds), so a skipped centre is never a minimum or a tie of the computed distances.
+ */
+export class NearestCentres {
+  readonly codes: Int32Array;
+  /** Distance computations of the last update (for tests and profiling). */
+  computed = 0;
+  /** Per row: the upper bound on the distance to its centre, minus that centre's drift. */
+  private readonly upper: Float64Array;
+  /** Per row and group: the lower bound on the distance to its centres, plus the group's drift. */
+  private readonly lower: Float64Array;
+  readonly groupSize: number;
+  private readonly groups: number;
+  private readonly previous: Float64Array;
+  /** How far each centre, and at most each group's centres, moved in all since the start. */
+  private readonly drift: Float64Array;
+  private readonly groupDrift: Float64Array;
+  private readonly moved: Float64Array;
+  /** Half the distance from each centre to its nearest other centre. */
+  private readonly half: Float64Array;
+  /** Half the distance between every two centres (K ≤ MAX_CENTRE_MATRIX), else null. */
+  private readonly halfPairs: Float64Array | null;
+  private readonly slack: number;
+  private started = false;
+  /** Per row: the centres to score, their squared distances. */
+  private readonly candidates: Int32Array;
+  private readonly distances: Float64Array;
+
+  constructor(
+    private readonly flat: Float64Array,
+    private readonly count: number,
+    private readonly width: number,
+    private readonly K: number,
+    maxLowerBounds = MAX_LOWER_BOUNDS,
+  ) {
+    this.codes = new Int32Array(count);
+    this.upper = new Float64Array(count);
+    const groupsFit = Math.max(1, Math.floor(maxLowerBounds / Math.max(1, count)));
+    this.groupSize = Math.ceil(K / Math.min(K, groupsFit));
+    this.groups = Math.ceil(K / this.groupSize);
+    this.lower = new Float64Array(count * this.groups);
+    this.previous = new Float64Array(K * width);
+    this.drift = new Float64Array(K);
+    this.groupDrift = new Float64Array(this.groups);
+    this.moved = new Float64Array(K);
+    this.half = new Float64Array(K);
+    this.halfPairs = K <= MAX_CENTRE_MATRIX ? new Float64Array(K * K) : null;
+    this.candidates = new Int32Array(K);
+    this.distances = new Float64Array(K);
+    let maxNorm = 0;
+    for (let i = 0; i < count; i++) {
+      let n = 0;
+      for (let j = i * width; j < (i + 1) * width; j++) n += flat[j]! * flat[j]!;
+      if (n > maxNorm) maxNorm = n;
+    }
+    this.slack = RELATIVE_SLACK * Math.sqrt(maxNorm);
+  }
+
+  /** The centres after the rows in `flat` changed: re-assign the rows. */
+  update(): void {
+    const { flat, count, width, K, groups, groupSize, drift, groupDrift, moved } = this;
+    const cb = count * width;
+    const centres = flat.subarray(cb, cb + K * width);
+    this.centreGaps(centres);
+    this.computed = 0;
+    if (!this.started) {
+      this.started = true;
+      // Every row starts at centre 0 with no bounds.
+      this.lower.fill(-Infinity);
+      if (this.alone(0)) for (let i = 0; i < count; i++) this.lower[i * groups] = Infinity;
+      this.upper.fill(Infinity);
+      this.codes.fill(0);
+    } else {
+      for (let c = 0; c < K; c++) {
+        const m = Math.sqrt(
+          squaredEuclideanAt(centres, c * width, this.previous, c * width, width),
+        );
+        moved[c] = m;
+        drift[c] = drift[c]! + m;
+      }
+      for (let g = 0; g < groups; g++) {
+        let m = 0;
+        const end = Math.min(K, (g + 1) * groupSize);
+        for (let c = g * groupSize; c < end; c++) if (moved[c]! > m) m = moved[c]!;
+        groupDrift[g] = groupDrift[g]! + m;
+      }
+    }
+    for (let i = 0; i < count; i++) this.assign(i, cb);
+    this.previous.set(centres);
+  }
+
+  /** Whether centre c is the only member of its group. */
+  private alone(c: number): boolean {
+    return this.groupSize === 1 || (c === this.K - 1 && c % this.groupSize === 0);
+  }
+
+  /** half and halfPairs for the current centres, four pairs at a time. */
+  private centreGaps(centres: Float64Array): void {
+    const { K, width, half, halfPairs } = this;
+    half.fill(Infinity);
+    const note = (c: number, d: number, squared: number) => {
+      const h = Math.sqrt(squared) / 2;
+      if (h < half[c]!) half[c] = h;
+      if (h < half[d]!) half[d] = h;
+      if (halfPairs) {
+        halfPairs[c * K + d] = h;
+        halfPairs[d * K + c] = h;
+      }
+    };
+    for (let c = 0; c < K; c++) {
+      if (halfPairs) halfPairs[c * K + c] = 0;
+      const p = c * width;
+      let d = c + 1;
+      for (; d + 4 <= K; d += 4) {
+        const q0 = d * width;
+        const q1 = q0 + width;
+        const q2 = q1 + width;
+        const q3 = q2 + width;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let j = 0; j < width; j++) {
+          const x = centres[p + j]!;
+          const t0 = x - centres[q0 + j]!;
+          const t1 = x - centres[q1 + j]!;
+          const t2 = x - centres[q2 + j]!;
+          const t3 = x - centres[q3 + j]!;
+          s0 += t0 * t0;
+          s1 += t1 * t1;
+          s2 += t2 * t2;
+          s3 += t3 * t3;
+        }
+        note(c, d, s0);
+        note(c, d + 1, s1);
+        note(c, d + 2, s2);
+        note(c, d + 3, s3);
+      }
+      for (; d < K; d++) note(c, d, squaredEuclideanAt(centres, p, centres, d * width, width));
+    }
+  }
+
+  /** Row i's nearest centre after the centres moved. */
+  private assign(i: number, cb: number): void {
+    const { flat, width, K, groups, groupSize, lower, groupDrift, codes, slack } = this;
+    const { candidates, distances } = this;
+    const a = codes[i]!;
+    let u = this.upper[i]! + this.drift[a]!;
+    const half = this.half[a]!;
+    // Nearer to its centre than half the way to any other: it stays.
+    if (u + slack < half) return;
+    const xo = i * width;
+    const da = squaredEuclideanAt(flat, xo, flat, cb + a * width, width);
+    this.computed++;
+    u = Math.sqrt(da);
+    if (u + slack < half) {
+      this.upper[i] = u - this.drift[a]!;
+      return;
+    }
+    // The centres no bound rules out, in order.
+    const reach = u + slack;
+    const pairs = groupSize === 1 ? this.halfPairs : null;
+    const base = i * groups;
+    let n = 0;
+    for (let g = 0; g < groups; g++) {
+      const l = lower[base + g]! - groupDrift[g]!;
+      if (l > reach) continue;
+      if (pairs) {
+        if (g === a) continue;
+        const h = pairs[a * K + g]!;
+        if (h > reach) {
+          // d(x, c) ≥ d(a, c) − d(x, a): a better bound without computing the distance.
+          const b = 2 * h - u;
+          if (b > l) lower[base + g] = b + groupDrift[g]!;
+          continue;
+        }
+        candidates[n++] = g;
+        continue;
+      }
+      const end = Math.min(K, (g + 1) * groupSize);
+      for (let c = g * groupSize; c < end; c++) if (c !== a) candidates[n++] = c;
+    }
+    if (n === 0) {
+      this.upper[i] = u - this.drift[a]!;
+      return;
+    }
+    this.distancesTo(xo, cb, n);
+    this.computed += n;
+    // The first minimum in centre order, as ml-kmeans's nearestVector picks it.
+    let best = a;
+    let bestD = da;
+    for (let k = 0; k < n; k++) {
+      const c = candidates[k]!;
+      const d = distances[k]!;
+      if (d < bestD || (d === bestD && c < best)) {
+        best = c;
+        bestD = d;
+      }
+    }
+    // New lower bounds of the groups scored: their least distance other than the nearest.
+    let k = 0;
+    while (k < n) {
+      const g = Math.floor(candidates[k]! / groupSize);
+      let l = Infinity;
+      for (; k < n && Math.floor(candidates[k]! / groupSize) === g; k++) {
+        if (candidates[k] !== best && distances[k]! < l) l = distances[k]!;
+      }
+      // The old centre is not among the candidates: it stays out of its group's bound while it
+      // is the row's centre, and comes in when the row leaves it (below).
+      lower[base + g] = Math.sqrt(l) + groupDrift[g]!;
+    }
+    if (best !== a) {
+      const ga = Math.floor(a / groupSize);
+      lower[base + ga] = Math.min(lower[base + ga]!, u + groupDrift[ga]!);
+    }
+    // A group of the nearest centre alone bounds no other centre.
+    if (this.alone(best)) lower[base + Math.floor(best / groupSize)] = Infinity;
+    codes[i] = best;
+    this.upper[i] = Math.sqrt(bestD) - this.drift[best]!;
+  }
+
+  /** distances[k] = squaredEuclidean(row at xo, centre candidates[k]) for k < n. */
+  private distancesTo(xo: number, cb: number, n: number): void {
+    const { flat, width, candidates, distances } = this;
+    let k = 0;
+    for (; k + 4 <= n; k += 4) {
+      const p0 = cb + candidates[k]! * width;
+      const p1 = cb + candidates[k + 1]! * width;
+      const p2 = cb + candidates[k + 2]! * width;
+      const p3 = cb + candidates[k + 3]! * width;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let j = 0; j < width; j++) {
+        const x = flat[xo + j]!;
+        const t0 = x - flat[p0 + j]!;
+        const t1 = x - flat[p1 + j]!;
+        const t2 = x - flat[p2 + j]!;
+        const t3 = x - flat[p3 + j]!;
+        d0 += t0 * t0;
+        d1 += t1 * t1;
+        d2 += t2 * t2;
+        d3 += t3 * t3;
+      }
+      distances[k] = d0;
+      distances[k + 1] = d1;
+      distances[k + 2] = d2;
+      distances[k + 3] = d3;
+    }
+    for (; k < n; k++) {
+      distances[k] = squaredEuclideanAt(flat, xo, flat, cb + candidates[k]! * width, width);
+    }
+  }
 }

@@ -54,7 +54,7 @@ export function clusterSubspace(task: SubspaceTask): {
     initialization: initRows,
     maxIterations,
     tolerance: task.tolerance * meanVariance(flat, count, width),
-    distanceFunction: batchedAssignment(flat, count, width, K),
+    distanceFunction: batchedAssignment(rows, flat, width, K),
     seed: task.seed,
   });
   if (result.centroids.length !== K) {
