@@ -129,6 +129,11 @@ function seedCentroids(
  * proportional to its squared distance to the nearest centre chosen so far. Never picks a point
  * equal to an already chosen centre; returns fewer than K indices if there are not enough
  * distinct points.
+ *
+ * A point is not measured against a new centre when the triangle inequality already shows that
+ * centre no nearer than the point's nearest one (the new centre is more than twice as far from
+ * that one, with a relative margin far above rounding): its distance could not lower d², so the
+ * draws are the same as with every distance measured.
  */
 export function kmeansPlusPlus(
   data: Float32Array,
@@ -139,21 +144,32 @@ export function kmeansPlusPlus(
 ): number[] {
   const n = candidates.length;
   const d2 = new Float64Array(n);
+  /** √d2, and which chosen centre gave it. */
+  const near = new Float64Array(n);
+  const owner = new Int32Array(n).fill(-1);
+  /** Distance from the newest centre to each chosen one. */
+  const apart = new Float64Array(K);
   const chosen: number[] = [];
   let centre = candidates[Math.floor(rand() * n)]!;
   chosen.push(centre);
   for (let i = 0; i < n; i++) d2[i] = Infinity;
   while (true) {
     const c = centre * width;
+    const newest = chosen.length - 1;
+    for (let k = 0; k < newest; k++) {
+      apart[k] = Math.sqrt(squaredDistanceF32(data, c, chosen[k]! * width, width));
+    }
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const p = candidates[i]! * width;
-      let d = 0;
-      for (let j = 0; j < width; j++) {
-        const t = data[p + j]! - data[c + j]!;
-        d += t * t;
+      const o = owner[i]!;
+      if (o < 0 || apart[o]! <= 2 * near[i]! * (1 + 1e-9)) {
+        const d = squaredDistanceF32(data, candidates[i]! * width, c, width);
+        if (d < d2[i]!) {
+          d2[i] = d;
+          near[i] = Math.sqrt(d);
+          owner[i] = newest;
+        }
       }
-      if (d < d2[i]!) d2[i] = d;
       total += d2[i]!;
     }
     if (chosen.length >= K || !(total > 0)) break;
@@ -171,4 +187,14 @@ export function kmeansPlusPlus(
     chosen.push(centre);
   }
   return chosen;
+}
+
+/** Σ (data[p + j] − data[c + j])² over j < width, in float64. */
+function squaredDistanceF32(data: Float32Array, p: number, c: number, width: number): number {
+  let d = 0;
+  for (let j = 0; j < width; j++) {
+    const t = data[p + j]! - data[c + j]!;
+    d += t * t;
+  }
+  return d;
 }
