@@ -154,6 +154,8 @@ export class NearestCentres {
   /** Half the distance between every two centres (K ≤ MAX_CENTRE_MATRIX), else null. */
   private readonly halfPairs: Float64Array | null;
   private readonly slack: number;
+  /** ‖x‖² of each row. */
+  private readonly rowNorms: Float64Array;
   private started = false;
   /** Per row: the centres to score, their squared distances. */
   private readonly candidates: Int32Array;
@@ -180,10 +182,12 @@ export class NearestCentres {
     this.halfPairs = K <= MAX_CENTRE_MATRIX ? new Float64Array(K * K) : null;
     this.candidates = new Int32Array(K);
     this.distances = new Float64Array(K);
+    this.rowNorms = new Float64Array(count);
     let maxNorm = 0;
     for (let i = 0; i < count; i++) {
       let n = 0;
       for (let j = i * width; j < (i + 1) * width; j++) n += flat[j]! * flat[j]!;
+      this.rowNorms[i] = n;
       if (n > maxNorm) maxNorm = n;
     }
     this.slack = RELATIVE_SLACK * Math.sqrt(maxNorm);
@@ -198,12 +202,11 @@ export class NearestCentres {
     this.computed = 0;
     if (!this.started) {
       this.started = true;
-      // Every row starts at centre 0 with no bounds.
-      this.lower.fill(-Infinity);
-      if (this.alone(0)) for (let i = 0; i < count; i++) this.lower[i * groups] = Infinity;
-      this.upper.fill(Infinity);
-      this.codes.fill(0);
-    } else {
+      this.firstPass(cb);
+      this.previous.set(centres);
+      return;
+    }
+    {
       for (let c = 0; c < K; c++) {
         const m = Math.sqrt(
           squaredEuclideanAt(centres, c * width, this.previous, c * width, width),
@@ -220,6 +223,125 @@ export class NearestCentres {
     }
     for (let i = 0; i < count; i++) this.assign(i, cb);
     this.previous.set(centres);
+  }
+
+  /**
+   * The first assignment, with no bounds yet: every row scored against every centre by
+   * ‖c‖² − 2·x·c (four rows and two centres per pass over the coordinates, two flops per value
+   * instead of three). These scores are within `margin` of ‖x − c‖² − ‖x‖² as squaredEuclidean
+   * computes it, so the centres within twice the margin of the least score are measured exactly
+   * and the first minimum of those is the nearest; the others get lower bounds from their scores.
+   */
+  private firstPass(cb: number): void {
+    const { flat, count, width, K, groups, groupSize, rowNorms, candidates, distances } = this;
+    const { lower, upper, codes } = this;
+    const norms = new Float64Array(K);
+    let maxCentre = 0;
+    for (let c = 0; c < K; c++) {
+      let n = 0;
+      for (let j = cb + c * width; j < cb + (c + 1) * width; j++) n += flat[j]! * flat[j]!;
+      norms[c] = n;
+      if (n > maxCentre) maxCentre = n;
+    }
+    maxCentre = Math.sqrt(maxCentre);
+    // A rounding error bound of the scores and of squaredEuclidean, sixteen times over.
+    const unit = (width + 8) * 2 ** -48;
+    const scores = new Float64Array(4 * K);
+    const rows = new Int32Array(4);
+    for (let i0 = 0; i0 < count; i0 += 4) {
+      const r = Math.min(4, count - i0);
+      for (let k = 0; k < 4; k++) rows[k] = i0 + Math.min(k, r - 1);
+      this.scoreFour(rows, cb, norms, scores);
+      for (let k = 0; k < r; k++) {
+        const i = i0 + k;
+        const xo = i * width;
+        const s = scores.subarray(k * K, (k + 1) * K);
+        const xn = rowNorms[i]!;
+        const margin = unit * (Math.sqrt(xn) + maxCentre) ** 2;
+        let least = Infinity;
+        for (let c = 0; c < K; c++) if (s[c]! < least) least = s[c]!;
+        let n = 0;
+        for (let c = 0; c < K; c++) if (s[c]! <= least + 2 * margin) candidates[n++] = c;
+        this.distancesTo(xo, cb, n);
+        let best = candidates[0]!;
+        let bestD = distances[0]!;
+        for (let m = 1; m < n; m++) {
+          if (distances[m]! < bestD) {
+            best = candidates[m]!;
+            bestD = distances[m]!;
+          }
+        }
+        codes[i] = best;
+        upper[i] = Math.sqrt(bestD);
+        const base = i * groups;
+        for (let g = 0; g < groups; g++) {
+          let l = Infinity;
+          const end = Math.min(K, (g + 1) * groupSize);
+          for (let c = g * groupSize; c < end; c++) {
+            if (c !== best && s[c]! < l) l = s[c]!;
+          }
+          lower[base + g] = l === Infinity ? l : Math.sqrt(Math.max(0, xn + l - margin));
+        }
+      }
+    }
+    this.computed = count * K;
+  }
+
+  /** scores[k·K + c] = ‖c‖² − 2·x·c for the row rows[k] and every centre c. */
+  private scoreFour(rows: Int32Array, cb: number, norms: Float64Array, scores: Float64Array): void {
+    const { flat, width, K } = this;
+    const x0 = rows[0]! * width;
+    const x1 = rows[1]! * width;
+    const x2 = rows[2]! * width;
+    const x3 = rows[3]! * width;
+    let c = 0;
+    for (; c + 1 < K; c += 2) {
+      const p = cb + c * width;
+      const q = p + width;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      let b3 = 0;
+      for (let j = 0; j < width; j++) {
+        const u = flat[p + j]!;
+        const v = flat[q + j]!;
+        const y0 = flat[x0 + j]!;
+        const y1 = flat[x1 + j]!;
+        const y2 = flat[x2 + j]!;
+        const y3 = flat[x3 + j]!;
+        a0 += y0 * u;
+        a1 += y1 * u;
+        a2 += y2 * u;
+        a3 += y3 * u;
+        b0 += y0 * v;
+        b1 += y1 * v;
+        b2 += y2 * v;
+        b3 += y3 * v;
+      }
+      const nc = norms[c]!;
+      const nd = norms[c + 1]!;
+      scores[c] = nc - 2 * a0;
+      scores[K + c] = nc - 2 * a1;
+      scores[2 * K + c] = nc - 2 * a2;
+      scores[3 * K + c] = nc - 2 * a3;
+      scores[c + 1] = nd - 2 * b0;
+      scores[K + c + 1] = nd - 2 * b1;
+      scores[2 * K + c + 1] = nd - 2 * b2;
+      scores[3 * K + c + 1] = nd - 2 * b3;
+    }
+    for (; c < K; c++) {
+      const p = cb + c * width;
+      for (let k = 0; k < 4; k++) {
+        const xo = rows[k]! * width;
+        let d = 0;
+        for (let j = 0; j < width; j++) d += flat[xo + j]! * flat[p + j]!;
+        scores[k * K + c] = norms[c]! - 2 * d;
+      }
+    }
   }
 
   /** Whether centre c is the only member of its group. */
