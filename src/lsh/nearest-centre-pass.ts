@@ -154,6 +154,12 @@ export class NearestCentres {
   /** Half the distance between every two centres (K ≤ MAX_CENTRE_MATRIX), else null. */
   private readonly halfPairs: Float64Array | null;
   private readonly slack: number;
+  /**
+   * Per row: the least of its lower bounds, plus leastDrift (the sum over iterations of the
+   * largest move of any centre) when it was stored.
+   */
+  private readonly least: Float64Array;
+  private leastDrift = 0;
   /** ‖x‖² of each row. */
   private readonly rowNorms: Float64Array;
   private started = false;
@@ -170,6 +176,7 @@ export class NearestCentres {
   ) {
     this.codes = new Int32Array(count);
     this.upper = new Float64Array(count);
+    this.least = new Float64Array(count);
     const groupsFit = Math.max(1, Math.floor(maxLowerBounds / Math.max(1, count)));
     this.groupSize = Math.ceil(K / Math.min(K, groupsFit));
     this.groups = Math.ceil(K / this.groupSize);
@@ -207,13 +214,16 @@ export class NearestCentres {
       return;
     }
     {
+      let most = 0;
       for (let c = 0; c < K; c++) {
         const m = Math.sqrt(
           squaredEuclideanAt(centres, c * width, this.previous, c * width, width),
         );
         moved[c] = m;
         drift[c] = drift[c]! + m;
+        if (m > most) most = m;
       }
+      this.leastDrift += most;
       for (let g = 0; g < groups; g++) {
         let m = 0;
         const end = Math.min(K, (g + 1) * groupSize);
@@ -258,10 +268,10 @@ export class NearestCentres {
         const s = scores.subarray(k * K, (k + 1) * K);
         const xn = rowNorms[i]!;
         const margin = unit * (Math.sqrt(xn) + maxCentre) ** 2;
-        let least = Infinity;
-        for (let c = 0; c < K; c++) if (s[c]! < least) least = s[c]!;
+        let top = Infinity;
+        for (let c = 0; c < K; c++) if (s[c]! < top) top = s[c]!;
         let n = 0;
-        for (let c = 0; c < K; c++) if (s[c]! <= least + 2 * margin) candidates[n++] = c;
+        for (let c = 0; c < K; c++) if (s[c]! <= top + 2 * margin) candidates[n++] = c;
         this.distancesTo(xo, cb, n);
         let best = candidates[0]!;
         let bestD = distances[0]!;
@@ -274,14 +284,18 @@ export class NearestCentres {
         codes[i] = best;
         upper[i] = Math.sqrt(bestD);
         const base = i * groups;
+        let least = Infinity;
         for (let g = 0; g < groups; g++) {
           let l = Infinity;
           const end = Math.min(K, (g + 1) * groupSize);
           for (let c = g * groupSize; c < end; c++) {
             if (c !== best && s[c]! < l) l = s[c]!;
           }
-          lower[base + g] = l === Infinity ? l : Math.sqrt(Math.max(0, xn + l - margin));
+          const bound = l === Infinity ? l : Math.sqrt(Math.max(0, xn + l - margin));
+          lower[base + g] = bound;
+          if (bound < least) least = bound;
         }
+        this.least[i] = least;
       }
     }
     this.computed = count * K;
@@ -401,14 +415,15 @@ export class NearestCentres {
     const { candidates, distances } = this;
     const a = codes[i]!;
     let u = this.upper[i]! + this.drift[a]!;
-    const half = this.half[a]!;
-    // Nearer to its centre than half the way to any other: it stays.
-    if (u + slack < half) return;
+    // Nearer to its centre than to any other (by the least lower bound), or than half the way to
+    // any other: it stays.
+    const floor = Math.max(this.half[a]!, this.least[i]! - this.leastDrift);
+    if (u + slack < floor) return;
     const xo = i * width;
     const da = squaredEuclideanAt(flat, xo, flat, cb + a * width, width);
     this.computed++;
     u = Math.sqrt(da);
-    if (u + slack < half) {
+    if (u + slack < floor) {
       this.upper[i] = u - this.drift[a]!;
       return;
     }
@@ -417,9 +432,14 @@ export class NearestCentres {
     const pairs = groupSize === 1 ? this.halfPairs : null;
     const base = i * groups;
     let n = 0;
+    /** The least lower bound of the groups not scored. */
+    let least = Infinity;
     for (let g = 0; g < groups; g++) {
       const l = lower[base + g]! - groupDrift[g]!;
-      if (l > reach) continue;
+      if (l > reach) {
+        if (l < least) least = l;
+        continue;
+      }
       if (pairs) {
         if (g === a) continue;
         const h = pairs[a * K + g]!;
@@ -427,6 +447,8 @@ export class NearestCentres {
           // d(x, c) ≥ d(a, c) − d(x, a): a better bound without computing the distance.
           const b = 2 * h - u;
           if (b > l) lower[base + g] = b + groupDrift[g]!;
+          const kept = b > l ? b : l;
+          if (kept < least) least = kept;
           continue;
         }
         candidates[n++] = g;
@@ -437,6 +459,7 @@ export class NearestCentres {
     }
     if (n === 0) {
       this.upper[i] = u - this.drift[a]!;
+      this.least[i] = least + this.leastDrift;
       return;
     }
     this.distancesTo(xo, cb, n);
@@ -462,12 +485,16 @@ export class NearestCentres {
       }
       // The old centre is not among the candidates: it stays out of its group's bound while it
       // is the row's centre, and comes in when the row leaves it (below).
-      lower[base + g] = Math.sqrt(l) + groupDrift[g]!;
+      const bound = Math.sqrt(l);
+      lower[base + g] = bound + groupDrift[g]!;
+      if (bound < least) least = bound;
     }
     if (best !== a) {
       const ga = Math.floor(a / groupSize);
       lower[base + ga] = Math.min(lower[base + ga]!, u + groupDrift[ga]!);
+      if (u < least) least = u;
     }
+    this.least[i] = least + this.leastDrift;
     // A group of the nearest centre alone bounds no other centre.
     if (this.alone(best)) lower[base + Math.floor(best / groupSize)] = Infinity;
     codes[i] = best;
