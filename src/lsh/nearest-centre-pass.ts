@@ -163,6 +163,7 @@ export class NearestCentres {
   /** ‖x‖² of each row. */
   private readonly rowNorms: Float64Array;
   private started = false;
+  private iteration = 0;
   /** Per row: the centres to score, their squared distances. */
   private readonly candidates: Int32Array;
   private readonly distances: Float64Array;
@@ -205,10 +206,11 @@ export class NearestCentres {
     const { flat, count, width, K, groups, groupSize, drift, groupDrift, moved } = this;
     const cb = count * width;
     const centres = flat.subarray(cb, cb + K * width);
-    this.centreGaps(centres);
     this.computed = 0;
+    this.iteration++;
     if (!this.started) {
       this.started = true;
+      this.centreGaps(centres);
       this.firstPass(cb);
       this.previous.set(centres);
       return;
@@ -231,6 +233,11 @@ export class NearestCentres {
         groupDrift[g] = groupDrift[g]! + m;
       }
     }
+    // The gaps between centres are measured again at iterations 1, 2, 4, 8, …; in between they
+    // are lowered by how far their two centres moved (they are only used as lower bounds).
+    const it = this.iteration;
+    if (this.halfPairs && (it & (it - 1)) !== 0) this.lowerGaps();
+    else this.centreGaps(centres);
     for (let i = 0; i < count; i++) this.assign(i, cb);
     this.previous.set(centres);
   }
@@ -361,6 +368,23 @@ export class NearestCentres {
   /** Whether centre c is the only member of its group. */
   private alone(c: number): boolean {
     return this.groupSize === 1 || (c === this.K - 1 && c % this.groupSize === 0);
+  }
+
+  /** half and halfPairs lowered by the last moves: d(a′, b′) ≥ d(a, b) − moved(a) − moved(b). */
+  private lowerGaps(): void {
+    const { K, half, moved } = this;
+    const pairs = this.halfPairs!;
+    half.fill(Infinity);
+    for (let c = 0; c < K; c++) {
+      const mc = moved[c]!;
+      for (let d = c + 1; d < K; d++) {
+        const h = pairs[c * K + d]! - (mc + moved[d]!) / 2;
+        pairs[c * K + d] = h;
+        pairs[d * K + c] = h;
+        if (h < half[c]!) half[c] = h;
+        if (h < half[d]!) half[d] = h;
+      }
+    }
   }
 
   /** half and halfPairs for the current centres, four pairs at a time. */
