@@ -149,6 +149,8 @@ export function kmeansPlusPlus(
   const owner = new Int32Array(n).fill(-1);
   /** Distance from the newest centre to each chosen one. */
   const apart = new Float64Array(K);
+  const measure = new Int32Array(n);
+  const measured = new Float64Array(n);
   const chosen: number[] = [];
   let centre = candidates[Math.floor(rand() * n)]!;
   chosen.push(centre);
@@ -159,19 +161,52 @@ export function kmeansPlusPlus(
     for (let k = 0; k < newest; k++) {
       apart[k] = Math.sqrt(squaredDistanceF32(data, c, chosen[k]! * width, width));
     }
-    let total = 0;
+    // The points to measure, then their distances four at a time.
+    let m = 0;
     for (let i = 0; i < n; i++) {
       const o = owner[i]!;
-      if (o < 0 || apart[o]! <= 2 * near[i]! * (1 + 1e-9)) {
-        const d = squaredDistanceF32(data, candidates[i]! * width, c, width);
-        if (d < d2[i]!) {
-          d2[i] = d;
-          near[i] = Math.sqrt(d);
-          owner[i] = newest;
-        }
-      }
-      total += d2[i]!;
+      if (o < 0 || apart[o]! <= 2 * near[i]! * (1 + 1e-9)) measure[m++] = i;
     }
+    let k = 0;
+    for (; k + 4 <= m; k += 4) {
+      const p0 = candidates[measure[k]!]! * width;
+      const p1 = candidates[measure[k + 1]!]! * width;
+      const p2 = candidates[measure[k + 2]!]! * width;
+      const p3 = candidates[measure[k + 3]!]! * width;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < width; j++) {
+        const v = data[c + j]!;
+        const t0 = data[p0 + j]! - v;
+        const t1 = data[p1 + j]! - v;
+        const t2 = data[p2 + j]! - v;
+        const t3 = data[p3 + j]! - v;
+        s0 += t0 * t0;
+        s1 += t1 * t1;
+        s2 += t2 * t2;
+        s3 += t3 * t3;
+      }
+      measured[k] = s0;
+      measured[k + 1] = s1;
+      measured[k + 2] = s2;
+      measured[k + 3] = s3;
+    }
+    for (; k < m; k++) {
+      measured[k] = squaredDistanceF32(data, candidates[measure[k]!]! * width, c, width);
+    }
+    for (k = 0; k < m; k++) {
+      const i = measure[k]!;
+      const d = measured[k]!;
+      if (d < d2[i]!) {
+        d2[i] = d;
+        near[i] = Math.sqrt(d);
+        owner[i] = newest;
+      }
+    }
+    let total = 0;
+    for (let i = 0; i < n; i++) total += d2[i]!;
     if (chosen.length >= K || !(total > 0)) break;
     const r = rand() * total;
     let acc = 0;
