@@ -1,3 +1,5 @@
+import { simdDots } from './simd-dots.js';
+
 /*
  * The nearest-centre pass behind each k-means iteration: ml-kmeans asks for row × centre
  * distances one at a time; this answers them from one pass per iteration that computes only the
@@ -174,6 +176,8 @@ export class NearestCentres {
     private readonly width: number,
     private readonly K: number,
     maxLowerBounds = MAX_LOWER_BOUNDS,
+    /** Whether the first assignment may use the WebAssembly SIMD kernel (simd-dots.ts). */
+    private readonly simd = true,
   ) {
     this.codes = new Int32Array(count);
     this.upper = new Float64Array(count);
@@ -263,18 +267,37 @@ export class NearestCentres {
     maxCentre = Math.sqrt(maxCentre);
     // A rounding error bound of the scores and of squaredEuclidean, sixteen times over.
     const unit = (width + 8) * 2 ** -48;
+    // With the float32 kernel, add twice a bound of its error on 2·x·c, (width + 3)·2⁻²³·‖x‖·‖c‖
+    // (c rounded to float32, then width products and sums), and of underflow.
+    const simd = this.simd ? simdDots(count, width, K) : null;
+    const unit32 = simd ? 4 * (width + 3) * 2 ** -23 : 0;
+    const tiny = simd ? width * 2 ** -120 : 0;
+    if (simd) {
+      simd.rows.set(flat.subarray(0, count * width));
+      simd.setCentres(flat, cb);
+    }
     const scores = new Float64Array(4 * K);
     const rows = new Int32Array(4);
     for (let i0 = 0; i0 < count; i0 += 4) {
       const r = Math.min(4, count - i0);
-      for (let k = 0; k < 4; k++) rows[k] = i0 + Math.min(k, r - 1);
-      this.scoreFour(rows, cb, norms, scores);
+      if (simd) {
+        simd.dots(i0);
+        const out = simd.out;
+        const stride = simd.panels * 4;
+        for (let k = 0; k < r; k++) {
+          for (let c = 0; c < K; c++) scores[k * K + c] = norms[c]! - 2 * out[k * stride + c]!;
+        }
+      } else {
+        for (let k = 0; k < 4; k++) rows[k] = i0 + Math.min(k, r - 1);
+        this.scoreFour(rows, cb, norms, scores);
+      }
       for (let k = 0; k < r; k++) {
         const i = i0 + k;
         const xo = i * width;
         const s = scores.subarray(k * K, (k + 1) * K);
         const xn = rowNorms[i]!;
-        const margin = unit * (Math.sqrt(xn) + maxCentre) ** 2;
+        const xl = Math.sqrt(xn);
+        const margin = unit * (xl + maxCentre) ** 2 + unit32 * xl * maxCentre + tiny;
         let top = Infinity;
         for (let c = 0; c < K; c++) if (s[c]! < top) top = s[c]!;
         let n = 0;

@@ -48,10 +48,15 @@ const DATA: [string, Float32Array, number, number, number][] = [
 
 describe('NearestCentres', () => {
   for (const [name, data, count, width, K] of DATA) {
-    for (const maxLowerBounds of [undefined, count * 3, 1]) {
-      it(`matches the first nearest centre every iteration: ${name}, bounds ≤ ${maxLowerBounds ?? 'default'}`, () => {
+    for (const [maxLowerBounds, simd] of [
+      [undefined, true],
+      [undefined, false],
+      [count * 3, true],
+      [1, false],
+    ] as const) {
+      it(`matches the first nearest centre every iteration: ${name}, bounds ≤ ${maxLowerBounds ?? 'default'}, ${simd ? 'SIMD' : 'JavaScript'} first pass`, () => {
         const { flat } = layout(data, count, width, K);
-        const pass = new NearestCentres(flat, count, width, K, maxLowerBounds);
+        const pass = new NearestCentres(flat, count, width, K, maxLowerBounds, simd);
         if (maxLowerBounds === 1) expect(pass.groupSize).toBe(K);
         if (maxLowerBounds === count * 3) expect(pass.groupSize).toBe(Math.ceil(K / 3));
         const rand = createRandom(17);
