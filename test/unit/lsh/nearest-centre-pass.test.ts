@@ -134,6 +134,29 @@ describe('batchedAssignment with ml-kmeans', () => {
     });
   }
 
+  it('gives the same run as plain ml-kmeans at a larger size (K = 64, 1,600 rows)', () => {
+    const { vectors, count } = clusteredVectors(40, 40, 12, 0.6, 31);
+    const width = 12;
+    const K = 64;
+    const init = Array.from({ length: K }, (_, k) =>
+      Array.from(vectors.subarray(k * 7 * width, (k * 7 + 1) * width)),
+    );
+    const plainRows = Array.from({ length: count }, (_, i) =>
+      Array.from(vectors.subarray(i * width, (i + 1) * width)),
+    );
+    const plain = kmeans(plainRows, K, { initialization: init, maxIterations: 30, tolerance: 0 });
+    const { flat, rows } = layout(vectors, count, width, K);
+    const ours = kmeans(rows as unknown as number[][], K, {
+      initialization: init,
+      maxIterations: 30,
+      tolerance: 0,
+      distanceFunction: batchedAssignment(rows, flat, width, K),
+    });
+    expect(ours.iterations).toBe(plain.iterations);
+    expect(ours.clusters).toEqual(plain.clusters);
+    expect(ours.centroids).toEqual(plain.centroids);
+  });
+
   it('refuses questions out of ml-kmeans order instead of answering them wrongly', () => {
     const data = randomVectors(5, 2, 1);
     const { flat, rows } = layout(data, 5, 2, 2);
