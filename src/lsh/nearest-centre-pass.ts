@@ -1,4 +1,4 @@
-import { simdDots } from './simd-dots.js';
+import { type SimdScan, simdDots, simdScan } from './simd-dots.js';
 
 /*
  * The nearest-centre pass behind each k-means iteration: ml-kmeans asks for row × centre
@@ -156,12 +156,8 @@ export class NearestCentres {
   /** Half the distance between every two centres (K ≤ MAX_CENTRE_MATRIX), else null. */
   private readonly halfPairs: Float64Array | null;
   private readonly slack: number;
-  /**
-   * Per row: the least of its lower bounds, plus leastDrift (the sum over iterations of the
-   * largest move of any centre) when it was stored.
-   */
-  private readonly least: Float64Array;
-  private leastDrift = 0;
+  /** lower and groupDrift in WebAssembly memory, with its scan (null: plain arrays). */
+  private readonly scan: SimdScan | null;
   /** ‖x‖² of each row. */
   private readonly rowNorms: Float64Array;
   private started = false;
@@ -181,14 +177,14 @@ export class NearestCentres {
   ) {
     this.codes = new Int32Array(count);
     this.upper = new Float64Array(count);
-    this.least = new Float64Array(count);
     const groupsFit = Math.max(1, Math.floor(maxLowerBounds / Math.max(1, count)));
     this.groupSize = Math.ceil(K / Math.min(K, groupsFit));
     this.groups = Math.ceil(K / this.groupSize);
-    this.lower = new Float64Array(count * this.groups);
+    this.scan = simd ? simdScan(count * this.groups, this.groups) : null;
+    this.lower = this.scan ? this.scan.lower : new Float64Array(count * this.groups);
     this.previous = new Float64Array(K * width);
     this.drift = new Float64Array(K);
-    this.groupDrift = new Float64Array(this.groups);
+    this.groupDrift = this.scan ? this.scan.drift : new Float64Array(this.groups);
     this.moved = new Float64Array(K);
     this.half = new Float64Array(K);
     this.halfPairs = K <= MAX_CENTRE_MATRIX ? new Float64Array(K * K) : null;
@@ -220,16 +216,13 @@ export class NearestCentres {
       return;
     }
     {
-      let most = 0;
       for (let c = 0; c < K; c++) {
         const m = Math.sqrt(
           squaredEuclideanAt(centres, c * width, this.previous, c * width, width),
         );
         moved[c] = m;
         drift[c] = drift[c]! + m;
-        if (m > most) most = m;
       }
-      this.leastDrift += most;
       for (let g = 0; g < groups; g++) {
         let m = 0;
         const end = Math.min(K, (g + 1) * groupSize);
@@ -314,18 +307,14 @@ export class NearestCentres {
         codes[i] = best;
         upper[i] = Math.sqrt(bestD);
         const base = i * groups;
-        let least = Infinity;
         for (let g = 0; g < groups; g++) {
           let l = Infinity;
           const end = Math.min(K, (g + 1) * groupSize);
           for (let c = g * groupSize; c < end; c++) {
             if (c !== best && s[c]! < l) l = s[c]!;
           }
-          const bound = l === Infinity ? l : Math.sqrt(Math.max(0, xn + l - margin));
-          lower[base + g] = bound;
-          if (bound < least) least = bound;
+          lower[base + g] = l === Infinity ? l : Math.sqrt(Math.max(0, xn + l - margin));
         }
-        this.least[i] = least;
       }
     }
     this.computed = count * K;
@@ -462,9 +451,8 @@ export class NearestCentres {
     const { candidates, distances } = this;
     const a = codes[i]!;
     let u = this.upper[i]! + this.drift[a]!;
-    // Nearer to its centre than to any other (by the least lower bound), or than half the way to
-    // any other: it stays.
-    const floor = Math.max(this.half[a]!, this.least[i]! - this.leastDrift);
+    // Nearer to its centre than half the way to any other: it stays.
+    const floor = this.half[a]!;
     if (u + slack < floor) return;
     const xo = i * width;
     const da = squaredEuclideanAt(flat, xo, flat, cb + a * width, width);
@@ -479,34 +467,33 @@ export class NearestCentres {
     const pairs = groupSize === 1 ? this.halfPairs : null;
     const base = i * groups;
     let n = 0;
-    /** The least lower bound of the groups not scored. */
-    let least = Infinity;
-    for (let g = 0; g < groups; g++) {
+    // With the SIMD scan, the groups whose bounds rule them out are skipped two at a time.
+    const scan = this.scan;
+    let g = scan ? scan.scan(base, 0, groups, reach) : 0;
+    while (g < groups) {
       const l = lower[base + g]! - groupDrift[g]!;
-      if (l > reach) {
-        if (l < least) least = l;
-        continue;
-      }
-      if (pairs) {
-        if (g === a) continue;
-        const h = pairs[a * K + g]!;
-        if (h > reach) {
-          // d(x, c) ≥ d(a, c) − d(x, a): a better bound without computing the distance.
-          const b = 2 * h - u;
-          if (b > l) lower[base + g] = b + groupDrift[g]!;
-          const kept = b > l ? b : l;
-          if (kept < least) least = kept;
-          continue;
+      if (l <= reach) {
+        if (pairs) {
+          const h = pairs[a * K + g]!;
+          if (g === a) {
+            // Its own centre: not a candidate.
+          } else if (h > reach) {
+            // d(x, c) ≥ d(a, c) − d(x, a): a better bound without computing the distance.
+            const b = 2 * h - u;
+            if (b > l) lower[base + g] = b + groupDrift[g]!;
+          } else {
+            candidates[n++] = g;
+          }
+        } else {
+          const end = Math.min(K, (g + 1) * groupSize);
+          for (let c = g * groupSize; c < end; c++) if (c !== a) candidates[n++] = c;
         }
-        candidates[n++] = g;
-        continue;
       }
-      const end = Math.min(K, (g + 1) * groupSize);
-      for (let c = g * groupSize; c < end; c++) if (c !== a) candidates[n++] = c;
+      // After the second of a pair the scan skips on.
+      g = scan && (g & 1) === 1 ? scan.scan(base, g + 1, groups, reach) : g + 1;
     }
     if (n === 0) {
       this.upper[i] = u - this.drift[a]!;
-      this.least[i] = least + this.leastDrift;
       return;
     }
     this.distancesTo(xo, cb, n);
@@ -532,16 +519,12 @@ export class NearestCentres {
       }
       // The old centre is not among the candidates: it stays out of its group's bound while it
       // is the row's centre, and comes in when the row leaves it (below).
-      const bound = Math.sqrt(l);
-      lower[base + g] = bound + groupDrift[g]!;
-      if (bound < least) least = bound;
+      lower[base + g] = Math.sqrt(l) + groupDrift[g]!;
     }
     if (best !== a) {
       const ga = Math.floor(a / groupSize);
       lower[base + ga] = Math.min(lower[base + ga]!, u + groupDrift[ga]!);
-      if (u < least) least = u;
     }
-    this.least[i] = least + this.leastDrift;
     // A group of the nearest centre alone bounds no other centre.
     if (this.alone(best)) lower[base + Math.floor(best / groupSize)] = Infinity;
     codes[i] = best;

@@ -262,6 +262,97 @@ export class SimdDots {
   }
 }
 
+/**
+ * A second module: `scan(lower, drift, from, end, reach) → g`, for the bound check of k-means's
+ * later iterations. `lower` and `drift` are byte offsets of float64 arrays in its memory; it
+ * returns the first even-offset g ≥ from (g = from + 2m) such that lower[g] − drift[g] ≤ reach
+ * or lower[g + 1] − drift[g + 1] ≤ reach, or the first g with g + 2 > end. The subtraction and
+ * comparison are IEEE float64 as in JavaScript, so the caller can test the pair it gets again
+ * and skip everything before it.
+ */
+export function scanModuleBytes(): Uint8Array<ArrayBuffer> {
+  const F64 = 0x7c;
+  const [LO, DR, G, END, REACH] = [0, 1, 2, 3, 4];
+  const R = 5;
+  const get = (i: number) => [0x20, ...leb(i)];
+  const set = (i: number) => [0x21, ...leb(i)];
+  const i32 = (n: number) => [0x41, ...sleb(n)];
+  const simd = (op: number, ...imm: number[]) => [0xfd, ...leb(op), ...imm];
+  const address = (base: number) => [...get(base), ...get(G), ...i32(3), 0x74, 0x6a];
+  // prettier-ignore
+  const body: number[] = [
+    ...get(REACH), ...simd(0x14), ...set(R), // f64x2.splat
+    0x02, 0x40, // block $out
+    0x03, 0x40, // loop $L
+    ...get(G), ...i32(2), 0x6a, ...get(END), 0x4a, 0x0d, 0x01, // br_if $out (g + 2 > end)
+    ...address(LO), ...simd(0x00, 0, 0),
+    ...address(DR), ...simd(0x00, 0, 0),
+    ...simd(0xf1), // f64x2.sub
+    ...get(R), ...simd(0x4b), // f64x2.le
+    ...simd(0x53), 0x0d, 0x01, // v128.any_true; br_if $out
+    ...get(G), ...i32(2), 0x6a, ...set(G),
+    0x0c, 0x00, // br $L
+    0x0b, // end $L
+    0x0b, // end $out
+    ...get(G),
+    0x0b,
+  ];
+  const func = [...leb(1), ...leb(1), V128, ...body];
+  // prettier-ignore
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 5, I32, I32, I32, I32, F64, 1, I32]),
+    ...section(3, [1, 0]),
+    ...section(5, [1, 0x00, 1]),
+    ...section(7, [2, ...name('memory'), 0x02, 0, ...name('scan'), 0x00, 0]),
+    ...section(10, [1, ...leb(func.length), ...func]),
+  ];
+  return new Uint8Array(bytes);
+}
+
+/** Float64 arrays in the scan module's memory, and its scan. */
+export interface SimdScan {
+  lower: Float64Array;
+  drift: Float64Array;
+  /** scanModuleBytes's scan with byte offsets of lower[base] and drift[0] filled in. */
+  scan(base: number, from: number, end: number, reach: number): number;
+}
+
+let scanCompiled: WebAssembly.Module | null | undefined;
+
+/** Memory for `lowerCount` lower bounds and `driftCount` drifts, or null without SIMD. */
+export function simdScan(lowerCount: number, driftCount: number): SimdScan | null {
+  if (scanCompiled === undefined) {
+    try {
+      const bytes = scanModuleBytes();
+      scanCompiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      scanCompiled = null;
+    }
+  }
+  if (scanCompiled === null) return null;
+  const instance = new WebAssembly.Instance(scanCompiled, {});
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  const run = instance.exports.scan as (
+    lo: number,
+    dr: number,
+    from: number,
+    end: number,
+    reach: number,
+  ) => number;
+  const bytes = (lowerCount + driftCount + 2) * 8;
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+  const lower = new Float64Array(memory.buffer, 0, lowerCount);
+  const driftAt = lowerCount * 8;
+  const drift = new Float64Array(memory.buffer, driftAt, driftCount);
+  return {
+    lower,
+    drift,
+    scan: (base, from, end, reach) => run(base * 8, driftAt, from, end, reach),
+  };
+}
+
 let compiled: WebAssembly.Module | null | undefined;
 
 /** The kernel for this problem size, or null where WebAssembly SIMD is not available. */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { dotsModuleBytes, scalarDots, simdDots } from '../../../src/lsh/simd-dots.js';
+import { dotsModuleBytes, scalarDots, simdDots, simdScan } from '../../../src/lsh/simd-dots.js';
 import { randomVectors } from './helpers.js';
 
 describe('simdDots', () => {
@@ -43,4 +43,24 @@ describe('simdDots', () => {
       expect(Math.abs(kernel.out[0]! - dot)).toBeLessThan(1e-3 * (1 + Math.abs(dot)));
     });
   }
+});
+
+describe('simdScan', () => {
+  it('returns the first pair holding a bound within reach, else the tail', () => {
+    const scan = simdScan(2 * 11, 11)!;
+    expect(scan).not.toBeNull();
+    scan.drift.set([0.5, 0, 0, 0, 0, 0.25, 0, 0, 0, 0, 1]);
+    const row = [3, 3, 3, 3, 3, 1.2, 3, 3, 3, 3, 3];
+    scan.lower.set(row, 11);
+    // Row 1 (base 11): only g = 5 has lower − drift = 0.95 ≤ 1.
+    expect(scan.scan(11, 0, 11, 1)).toBe(4);
+    expect(scan.scan(11, 6, 11, 1)).toBe(10); // tail: 10 + 2 > 11
+    expect(scan.scan(11, 0, 11, 0.9)).toBe(10);
+    // Exactly at reach counts as within it (≤), as in the JavaScript test it stands for.
+    expect(scan.scan(11, 0, 11, 0.95)).toBe(4);
+    scan.lower.fill(Infinity, 0, 11);
+    scan.lower[0] = -Infinity;
+    expect(scan.scan(0, 0, 11, 0)).toBe(0);
+    expect(scan.scan(0, 2, 10, 0)).toBe(10);
+  });
 });
