@@ -54,7 +54,7 @@ export function clusterSubspace(task: SubspaceTask): {
     initialization: initRows,
     maxIterations,
     tolerance: task.tolerance * meanVariance(flat, count, width),
-    distanceFunction: batchedAssignment(flat, count, width, K),
+    distanceFunction: batchedAssignment(rows, flat, width, K),
     seed: task.seed,
   });
   if (result.centroids.length !== K) {
@@ -129,6 +129,11 @@ function seedCentroids(
  * proportional to its squared distance to the nearest centre chosen so far. Never picks a point
  * equal to an already chosen centre; returns fewer than K indices if there are not enough
  * distinct points.
+ *
+ * A point is not measured against a new centre when the triangle inequality already shows that
+ * centre no nearer than the point's nearest one (the new centre is more than twice as far from
+ * that one, with a relative margin far above rounding): its distance could not lower d², so the
+ * draws are the same as with every distance measured.
  */
 export function kmeansPlusPlus(
   data: Float32Array,
@@ -139,23 +144,69 @@ export function kmeansPlusPlus(
 ): number[] {
   const n = candidates.length;
   const d2 = new Float64Array(n);
+  /** √d2, and which chosen centre gave it. */
+  const near = new Float64Array(n);
+  const owner = new Int32Array(n).fill(-1);
+  /** Distance from the newest centre to each chosen one. */
+  const apart = new Float64Array(K);
+  const measure = new Int32Array(n);
+  const measured = new Float64Array(n);
   const chosen: number[] = [];
   let centre = candidates[Math.floor(rand() * n)]!;
   chosen.push(centre);
   for (let i = 0; i < n; i++) d2[i] = Infinity;
   while (true) {
     const c = centre * width;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const p = candidates[i]! * width;
-      let d = 0;
-      for (let j = 0; j < width; j++) {
-        const t = data[p + j]! - data[c + j]!;
-        d += t * t;
-      }
-      if (d < d2[i]!) d2[i] = d;
-      total += d2[i]!;
+    const newest = chosen.length - 1;
+    for (let k = 0; k < newest; k++) {
+      apart[k] = Math.sqrt(squaredDistanceF32(data, c, chosen[k]! * width, width));
     }
+    // The points to measure, then their distances four at a time.
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const o = owner[i]!;
+      if (o < 0 || apart[o]! <= 2 * near[i]! * (1 + 1e-9)) measure[m++] = i;
+    }
+    let k = 0;
+    for (; k + 4 <= m; k += 4) {
+      const p0 = candidates[measure[k]!]! * width;
+      const p1 = candidates[measure[k + 1]!]! * width;
+      const p2 = candidates[measure[k + 2]!]! * width;
+      const p3 = candidates[measure[k + 3]!]! * width;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let j = 0; j < width; j++) {
+        const v = data[c + j]!;
+        const t0 = data[p0 + j]! - v;
+        const t1 = data[p1 + j]! - v;
+        const t2 = data[p2 + j]! - v;
+        const t3 = data[p3 + j]! - v;
+        s0 += t0 * t0;
+        s1 += t1 * t1;
+        s2 += t2 * t2;
+        s3 += t3 * t3;
+      }
+      measured[k] = s0;
+      measured[k + 1] = s1;
+      measured[k + 2] = s2;
+      measured[k + 3] = s3;
+    }
+    for (; k < m; k++) {
+      measured[k] = squaredDistanceF32(data, candidates[measure[k]!]! * width, c, width);
+    }
+    for (k = 0; k < m; k++) {
+      const i = measure[k]!;
+      const d = measured[k]!;
+      if (d < d2[i]!) {
+        d2[i] = d;
+        near[i] = Math.sqrt(d);
+        owner[i] = newest;
+      }
+    }
+    let total = 0;
+    for (let i = 0; i < n; i++) total += d2[i]!;
     if (chosen.length >= K || !(total > 0)) break;
     const r = rand() * total;
     let acc = 0;
@@ -171,4 +222,14 @@ export function kmeansPlusPlus(
     chosen.push(centre);
   }
   return chosen;
+}
+
+/** Σ (data[p + j] − data[c + j])² over j < width, in float64. */
+function squaredDistanceF32(data: Float32Array, p: number, c: number, width: number): number {
+  let d = 0;
+  for (let j = 0; j < width; j++) {
+    const t = data[p + j]! - data[c + j]!;
+    d += t * t;
+  }
+  return d;
 }
