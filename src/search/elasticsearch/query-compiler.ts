@@ -26,8 +26,8 @@ export interface SimilarSearchBody {
  * for the hits needed only, not the whole rerank depth (Lucene sizes its top-k queue by k);
  * `filterOnce` states the candidate filter once beside several modalities' clauses instead of in
  * every "lacking" clause; `float32` sends query vectors at the float32 precision Elasticsearch
- * keeps (9 significant digits instead of 17), not made unit length and formatted by the gateway
- * (see `QueryVector`); `likeText` gives `more_like_this` the query tokens
+ * keeps (at most 9 significant digits instead of 17) and not made unit length (see
+ * `queryVector`); `likeText` gives `more_like_this` the query tokens
  * as one whitespace-separated text analysed by the `whitespace` analyzer instead of as an
  * artificial document (which Elasticsearch turns into an internal term-vectors request per
  * shard, parsing the document through the mapping): the same terms with the same frequencies.
