@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import { hashVectors } from '../../src/models/hash-vectors.js';
 import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import { startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import {
+  freshPrefix,
+  startGateway,
+  type BackendKind,
+  type Gateway,
+} from '../support/gateway-harness.js';
 import { DELETE, INGEST, TRAIN, type IngestData } from '../support/operations.js';
 
 // Writes and deletes that race the building of a generation: none is lost, none resurrected.
@@ -222,5 +227,66 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
     await backend.client.indices.refresh({ index: current });
     const stats = await backend.client.indices.stats({ index: current, metric: 'docs' });
     expect(stats.indices?.[current]?.primaries?.docs).toMatchObject({ count: 100, deleted: 0 });
+  });
+});
+
+describe('activations on two gateway instances sharing the indexes', () => {
+  const prefix = freshPrefix();
+  const env = { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' };
+  let first: Gateway;
+  let second: Gateway;
+
+  beforeAll(async () => {
+    first = await startGateway({ backend: 'elasticsearch', prefix, cleanup: true, env });
+    second = await startGateway({ backend: 'elasticsearch', prefix, cleanup: false, env });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await first.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('runs activations of two modalities on two instances one after the other: both versions live', async () => {
+    // The first instance's activation holds at its first hashed batch (its next generation
+    // exists by then) until the second instance's activation has begun: without one activation
+    // lock per alias across instances, the second would build the same next generation.
+    let begun = () => {};
+    const secondBegun = new Promise<void>((resolve) => (begun = resolve));
+    const activateSecond = second.backend.activateModel.bind(second.backend);
+    second.backend.activateModel = (...args) => {
+      begun();
+      return activateSecond(...args);
+    };
+    const activateFirst = first.backend.activateModel.bind(first.backend);
+    first.backend.activateModel = (modality, version, hash, onProgress) =>
+      activateFirst(
+        modality,
+        version,
+        async (vectors) => {
+          await secondBegun;
+          return hash(vectors);
+        },
+        onProgress,
+      );
+    try {
+      const [image, text] = await Promise.all([
+        first.services.jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 4 }),
+        second.services.jobs.trainAndWait({ modality: 'TEXT', subspaces: 2, clusters: 4 }),
+      ]);
+      expect([image.version, text.version]).toEqual([1, 1]);
+      const live = await first.backend.generation();
+      expect(live.versions).toEqual({ IMAGE: 1, TEXT: 1 });
+      expect(await second.backend.generation()).toEqual(live);
+      expect(await first.backend.countItems()).toBe(100);
+      const stored = await first.backend.getItems(['item-000', 'item-050', 'item-099']);
+      for (const item of stored) expect(item?.modelVersions).toEqual({ IMAGE: 1, TEXT: 1 });
+      const jobs = await first.services.jobs.list();
+      expect(jobs.map((job) => job.state)).toEqual(['DONE', 'DONE']);
+    } finally {
+      first.backend.activateModel = activateFirst;
+      second.backend.activateModel = activateSecond;
+    }
   });
 });

@@ -82,15 +82,16 @@ export class ElasticsearchBackend implements SearchBackend {
       refresh: options.refresh,
       ...(options.query ? { query: options.query } : {}),
     });
+    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
     this.generations = new Generations(
       this.transport,
       revisions,
       this.itemsAlias,
       this.layout,
       options.keepGenerations ?? 0,
+      this.jobs,
     );
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
-    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
   }
 
   async init(): Promise<void> {

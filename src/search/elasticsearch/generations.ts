@@ -8,6 +8,7 @@ import {
   withDenseVectors,
   type ItemDocument,
 } from './item-document.js';
+import type { ActivationLease, ActivationLocks } from './job-store.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import { CLOCK_SKEW_MS, type RevisionClock } from './revision-clock.js';
 import { scan, scanSlices, type ScanRow } from './scan.js';
@@ -62,6 +63,8 @@ export class Generations implements GenerationStore {
     private readonly layout: IndexLayout,
     /** Replaced generations kept (write-blocked) after a switch; older ones are deleted. */
     private readonly keepGenerations = 0,
+    /** Serialises activations across instances (without it: within this instance only). */
+    private readonly locks: ActivationLocks | null = null,
   ) {}
 
   async generation(): Promise<Generation> {
@@ -85,11 +88,28 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
   ): Promise<number> {
-    // One activation at a time on this instance: two (of two modalities) would both build the
-    // next generation, or one would delete the generation the other still copies from.
-    const run = this.activations.then(() => this.activate(modality, version, hash, onProgress));
+    // One activation at a time, on this instance and across instances (the activation lock of
+    // the alias): two (of two modalities) would both build the next generation, or one would
+    // delete the generation the other still copies from. The second builds on the first's.
+    const run = this.activations.then(() =>
+      this.activateLocked(modality, version, hash, onProgress),
+    );
     this.activations = run.catch(() => undefined);
     return run;
+  }
+
+  private async activateLocked(
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+  ): Promise<number> {
+    const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
+    try {
+      return await this.activate(modality, version, hash, onProgress, lease);
+    } finally {
+      await lease?.release().catch(() => undefined);
+    }
   }
 
   private activations: Promise<unknown> = Promise.resolve();
@@ -99,6 +119,7 @@ export class Generations implements GenerationStore {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    lease: ActivationLease | null = null,
   ): Promise<number> {
     const current = await this.generation();
     // Replaced generations beyond those to keep (a cleanup cut short by a restart).
@@ -137,6 +158,10 @@ export class Generations implements GenerationStore {
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
+      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
+      if (lease && !(await lease.stillHeld())) {
+        throw new Error(`the activation lock of ${this.alias} was taken over; nothing switched.`);
+      }
       await this.transport.call('alias', (client) =>
         client.indices.updateAliases({
           actions: [
