@@ -225,6 +225,10 @@ export class ModelTrainingService {
       (vectors) => hashVectors(this.compute, active, vectors),
       (done) =>
         onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
+      async (otherModality, otherVersion) => {
+        const model = await this.registry.load(otherModality, otherVersion);
+        return (vectors) => hashVectors(this.compute, model, vectors);
+      },
     );
     this.registry.invalidate();
     return rehashed;

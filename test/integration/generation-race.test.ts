@@ -260,7 +260,7 @@ describe('activations on two gateway instances sharing the indexes', () => {
       return activateSecond(...args);
     };
     const activateFirst = first.backend.activateModel.bind(first.backend);
-    first.backend.activateModel = (modality, version, hash, onProgress) =>
+    first.backend.activateModel = (modality, version, hash, onProgress, hashWith) =>
       activateFirst(
         modality,
         version,
@@ -269,6 +269,7 @@ describe('activations on two gateway instances sharing the indexes', () => {
           return hash(vectors);
         },
         onProgress,
+        hashWith,
       );
     try {
       const [image, text] = await Promise.all([
@@ -288,5 +289,92 @@ describe('activations on two gateway instances sharing the indexes', () => {
       first.backend.activateModel = activateFirst;
       second.backend.activateModel = activateSecond;
     }
+  });
+});
+
+describe('a carry-over that fails every try', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      backend: 'elasticsearch',
+      env: { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' },
+    });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is finished by the next activation before the old generation goes: no write lost, no delete undone', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const { version } = await gateway.services.training.train({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    const model = await gateway.services.registry.load('IMAGE', version);
+    const before = (await backend.generation()).id;
+    let calls = 0;
+    let failures = 0;
+    const activation = backend.activateModel('IMAGE', version, async (vectors) => {
+      calls++;
+      if (calls === 1) {
+        // Land in the old generation after the copy's point in time: only a carry-over brings
+        // the rename over, and removes the copies of the deleted items.
+        const renamed = await gateway.gql<IngestData>(INGEST, {
+          items: [
+            { id: 'item-099', title: 'renamed while copying', imageVector: vectors[0] },
+            {
+              id: 'item-097',
+              title: 'renamed, then deleted after the switch',
+              imageVector: vectors[0],
+            },
+          ],
+        });
+        expect(renamed.data?.ingestItems.failed).toEqual([]);
+        const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, {
+          ids: ['item-098'],
+        });
+        expect(deleted.data?.deleteItems).toBe(1);
+      }
+      if ((await backend.generation()).id !== before) {
+        failures++;
+        throw new Error('hashing fails during the carry-over');
+      }
+      return hashVectors(gateway.services.compute, model, vectors);
+    });
+    await expect(activation).rejects.toThrow('hashing fails during the carry-over');
+    expect(failures).toBe(5);
+    const switched = (await backend.generation()).id;
+    expect(switched).not.toBe(before);
+    // Deleted in the live generation after the switch: the finished carry-over leaves it gone.
+    const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, { ids: ['item-097'] });
+    expect(deleted.data?.deleteItems).toBe(1);
+
+    // The next activation (another modality) finishes the carry-over first.
+    const text = await gateway.services.training.train({
+      modality: 'TEXT',
+      subspaces: 2,
+      clusters: 4,
+    });
+    await backend.refresh();
+    const [renamed, gone, deletedAfter] = await backend.getItems([
+      'item-099',
+      'item-098',
+      'item-097',
+    ]);
+    expect(renamed?.title).toBe('renamed while copying');
+    // Renamed with an image vector only: hashed with the model the failed activation switched to.
+    expect(renamed?.modelVersions).toEqual({ IMAGE: version });
+    expect(gone).toBeNull();
+    expect(deletedAfter).toBeNull();
+    expect(await backend.countItems()).toBe(98);
+    const live = await backend.generation();
+    expect(live.versions).toEqual({ IMAGE: version, TEXT: text.version });
+    const mapping = await backend.client.indices.getMapping({ index: live.id });
+    expect(mapping[live.id]?.mappings._meta).toEqual({ model_versions: live.versions });
   });
 });

@@ -5,6 +5,7 @@ import type {
   CandidateList,
   Generation,
   HashBatch,
+  HashWith,
   ItemWriteResult,
   ModelStore,
   SearchBackend,
@@ -193,8 +194,9 @@ export class ElasticsearchBackend implements SearchBackend {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    hashWith?: HashWith,
   ): Promise<number> {
-    return this.generations.activateModel(modality, version, hash, onProgress);
+    return this.generations.activateModel(modality, version, hash, onProgress, hashWith);
   }
 
   async refresh(): Promise<void> {
