@@ -118,6 +118,8 @@ export interface JobStore {
   tryLock(modality: Modality, jobId: string, staleMs: number): Promise<LockOutcome>;
   /** Releases the lock if `jobId` still holds it. */
   unlock(modality: Modality, jobId: string): Promise<void>;
+  /** Whether the lock of `modality` still names `jobId` (it was not taken over). */
+  holdsLock(modality: Modality, jobId: string): Promise<boolean>;
 }
 
 /** Whether a job counts as dead: not final and no heartbeat for `staleMs`. */

@@ -326,3 +326,82 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
     });
   },
 );
+
+describe.each<BackendKind>(['embedded', 'elasticsearch'])(
+  'a job whose lock is taken over while it runs (%s)',
+  (kind) => {
+    let gateway: Gateway;
+    const items = generateSyntheticItems({ count: 80, imageDim: 8, textDim: 6, topics: 3 });
+
+    beforeAll(async () => {
+      gateway = await startGateway({ backend: kind, env: { LSHQL_MODEL_REFRESH_MS: '0' } });
+      await ingest(gateway, items.map(toItemInput));
+      const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+      expect(trained.errors).toBeUndefined();
+    });
+    afterAll(async () => {
+      await gateway?.close();
+    });
+
+    /** Another job takes the IMAGE lock over, as if the running job's heartbeat had stopped. */
+    const takeOver = async () => {
+      const outcome = await gateway.backend.jobs.tryLock('IMAGE', 'the job that took over', -1);
+      expect(outcome.acquired).toBe(true);
+    };
+
+    it('publishes nothing once its lock is taken over during k-means', async () => {
+      const before = await activeVersions(gateway);
+      const compute = gateway.services.compute;
+      const train = compute.train.bind(compute);
+      compute.train = async (...args) => {
+        const model = await train(...args);
+        await takeOver();
+        return model;
+      };
+      try {
+        const started = await gateway.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+          modality: 'IMAGE',
+          subspaces: 2,
+          clusters: 4,
+        });
+        expect(started.errors).toBeUndefined();
+        const { job } = await waitForJob(gateway, started.data!.startTraining.id);
+        expect(job.state).toBe('FAILED');
+        expect(job.error).toBe(
+          'the job lost its IMAGE training lock to another job (its heartbeat was missed) before it could publish; nothing was published or activated.',
+        );
+        expect(job.model).toBeNull();
+      } finally {
+        compute.train = train;
+        await gateway.backend.jobs.unlock('IMAGE', 'the job that took over');
+      }
+      expect(await activeVersions(gateway)).toEqual(before);
+    });
+
+    it('activates nothing once its lock is taken over after publishing', async () => {
+      const before = await activeVersions(gateway);
+      const generation = await gateway.backend.generation();
+      const registry = gateway.services.registry;
+      const publish = registry.publish.bind(registry);
+      registry.publish = async (...args) => {
+        const record = await publish(...args);
+        await takeOver();
+        return record;
+      };
+      try {
+        const response = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+        expect(response.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+        expect(response.errors?.[0]?.message).toBe(
+          'the job lost its IMAGE training lock to another job (its heartbeat was missed) before it could activate; the published version was not activated (the active IMAGE model is unchanged).',
+        );
+      } finally {
+        registry.publish = publish;
+        await gateway.backend.jobs.unlock('IMAGE', 'the job that took over');
+      }
+      const after = await activeVersions(gateway);
+      expect(after['IMAGE:active']).toEqual(before['IMAGE:active']);
+      expect(after.IMAGE).toHaveLength(before.IMAGE!.length + 1);
+      expect(await gateway.backend.generation()).toEqual(generation);
+    });
+  },
+);

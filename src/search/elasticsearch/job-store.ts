@@ -315,6 +315,10 @@ export class ElasticsearchJobStore implements JobStore, ActivationLocks {
     return { acquired: false, heldBy: winner?.source.job_id ?? 'another job' };
   }
 
+  async holdsLock(modality: Modality, jobId: string): Promise<boolean> {
+    return (await this.readLock(modality))?.source.job_id === jobId;
+  }
+
   async unlock(modality: Modality, jobId: string): Promise<void> {
     const held = await this.readLock(modality);
     if (!held || held.source.job_id !== jobId) return;

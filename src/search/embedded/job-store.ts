@@ -46,6 +46,10 @@ export class InMemoryJobStore implements JobStore {
     return { acquired: true, tookOverFrom: lock.jobId };
   }
 
+  async holdsLock(modality: Modality, jobId: string): Promise<boolean> {
+    return this.locks.get(modality)?.jobId === jobId;
+  }
+
   async unlock(modality: Modality, jobId: string): Promise<void> {
     if (this.locks.get(modality)?.jobId === jobId) this.locks.delete(modality);
   }
