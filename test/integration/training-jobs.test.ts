@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import type { TrainingJobRecord } from '../../src/models/ports.js';
@@ -405,3 +408,67 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
     });
   },
 );
+
+describe('training jobs across a restart of the embedded backend', () => {
+  let dir: string;
+  const items = generateSyntheticItems({ count: 60, imageDim: 8, textDim: 6, topics: 3 });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lshql-jobs-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the jobs in the snapshot file: a finished one as it was, one running at stop FAILED', async () => {
+    const env = { LSHQL_EMBEDDED_FILE: join(dir, 'store.jsonl'), LSHQL_MODEL_REFRESH_MS: '0' };
+    const first = await startGateway({ backend: 'embedded', env });
+    let done: TrainingJobData;
+    const now = new Date().toISOString();
+    const running = { ...staleRecord('running-at-stop', 'TEXT'), startedAt: now, heartbeatAt: now };
+    try {
+      await ingest(first, items.map(toItemInput));
+      const started = await first.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+        modality: 'IMAGE',
+        subspaces: 2,
+        clusters: 4,
+      });
+      expect(started.errors).toBeUndefined();
+      done = (await waitForJob(first, started.data!.startTraining.id)).job;
+      expect(done.state).toBe('DONE');
+      // A job that still runs (its heartbeat is fresh) when the gateway stops.
+      await first.backend.jobs.create(running);
+      const read = await first.gql<{ trainingJob: TrainingJobData }>(TRAINING_JOB, {
+        id: running.id,
+      });
+      expect(read.data!.trainingJob.state).toBe('TRAINING');
+    } finally {
+      await first.close();
+    }
+
+    const second = await startGateway({ backend: 'embedded', env });
+    try {
+      const listed = await second.gql<{ trainingJobs: TrainingJobData[] }>(TRAINING_JOBS);
+      expect(listed.errors).toBeUndefined();
+      const jobs = new Map(listed.data!.trainingJobs.map((job) => [job.id, job]));
+      expect([...jobs.keys()].sort()).toEqual([done!.id, running.id].sort());
+      expect(jobs.get(done!.id)).toEqual(done!);
+      expect(jobs.get(running.id)).toMatchObject({
+        state: 'FAILED',
+        error: 'gateway stopped while the job ran',
+        model: null,
+      });
+      expect(jobs.get(running.id)!.finishedAt).not.toBeNull();
+      // The stopped job holds no lock: its modality trains.
+      const next = await second.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+        modality: 'TEXT',
+        subspaces: 2,
+        clusters: 4,
+      });
+      expect(next.errors).toBeUndefined();
+      expect((await waitForJob(second, next.data!.startTraining.id)).job.state).toBe('DONE');
+    } finally {
+      await second.close();
+    }
+  });
+});
