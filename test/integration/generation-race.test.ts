@@ -378,3 +378,53 @@ describe('a carry-over that fails every try', () => {
     expect(mapping[live.id]?.mappings._meta).toEqual({ model_versions: live.versions });
   });
 });
+
+describe('the activation lock of an items alias (Elasticsearch)', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('lets the second activation in only once the first has released the lock', async () => {
+    const jobs = (gateway.backend as ElasticsearchBackend).jobs;
+    const first = await jobs.acquireActivation('some-alias');
+    let released = false;
+    const second = jobs.acquireActivation('some-alias').then((lease) => ({ lease, released }));
+    // Another alias is not held by it.
+    const other = await jobs.acquireActivation('another-alias');
+    await other.release();
+    expect(await first.stillHeld()).toBe(true);
+    released = true;
+    await first.release();
+    const next = await second;
+    expect(next.released).toBe(true);
+    expect(await next.lease.stillHeld()).toBe(true);
+    expect(await first.stillHeld()).toBe(false);
+    await next.lease.release();
+  });
+
+  it('takes over a lock without a heartbeat for 30 s; the holder it was taken from knows', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const held = await backend.jobs.acquireActivation('a-stale-alias');
+    // Its heartbeat stopped a minute ago (its gateway stopped).
+    await backend.client.index({
+      index: backend.jobs.index,
+      id: 'activation-a-stale-alias',
+      refresh: true,
+      document: { kind: 'activation', job_id: 'a stopped gateway', locked_at: Date.now() - 60_000 },
+    });
+    const taker = await backend.jobs.acquireActivation('a-stale-alias');
+    expect(await taker.stillHeld()).toBe(true);
+    expect(await held.stillHeld()).toBe(false);
+    // Releasing a lock that was taken over leaves the new holder's alone.
+    await held.release();
+    expect(await taker.stillHeld()).toBe(true);
+    await taker.release();
+    const jobs = await backend.jobs.list(10);
+    expect(jobs).toEqual([]);
+  });
+});
