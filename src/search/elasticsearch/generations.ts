@@ -35,11 +35,6 @@ export function nextGenerationIndex(alias: string, current: string): string {
   return `${alias}-${String(number).padStart(6, '0')}`;
 }
 
-/**
- * The generations of the items index behind one alias. Each is an index whose mapping `_meta`
- * records the model versions of its tokens; activating a model builds the next one and switches
- * the alias to it atomically.
- */
 /** How long deletes are remembered while a carry-over is pending (index.gc_deletes). */
 const PENDING_GC_DELETES = '7d';
 /** Elasticsearch's default index.gc_deletes. */
@@ -81,6 +76,12 @@ function metaOf(mapping: { mappings?: estypes.MappingTypeMapping } | undefined):
   return (mapping?.mappings?._meta as GenerationMeta | undefined) ?? {};
 }
 
+/**
+ * The generations of the items index behind one alias. Each is an index whose mapping `_meta`
+ * records the model versions of its tokens; activating a model builds the next one and switches
+ * the alias to it atomically. Activations run one at a time (the activation lock), and a
+ * carry-over that could not be done is recorded in `_meta` and finished by the next one.
+ */
 export class Generations implements GenerationStore {
   constructor(
     private readonly transport: ResilientTransport,
