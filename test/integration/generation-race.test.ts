@@ -253,6 +253,8 @@ describe('activations on two gateway instances sharing the indexes', () => {
     // exists by then) until the second instance's activation has begun: without one activation
     // lock per alias across instances, the second would build the same next generation.
     let begun = () => {};
+    // What the second instance's job reads while it waits for the first activation.
+    const secondStates: (string | undefined)[] = [];
     const secondBegun = new Promise<void>((resolve) => (begun = resolve));
     const activateSecond = second.backend.activateModel.bind(second.backend);
     second.backend.activateModel = (...args) => {
@@ -266,6 +268,8 @@ describe('activations on two gateway instances sharing the indexes', () => {
         version,
         async (vectors) => {
           await secondBegun;
+          const waiting = (await second.services.jobs.list()).find((j) => j.modality === 'TEXT');
+          secondStates.push(waiting?.state);
           return hash(vectors);
         },
         onProgress,
@@ -277,6 +281,8 @@ describe('activations on two gateway instances sharing the indexes', () => {
         second.services.jobs.trainAndWait({ modality: 'TEXT', subspaces: 2, clusters: 4 }),
       ]);
       expect([image.version, text.version]).toEqual([1, 1]);
+      expect(secondStates.length).toBeGreaterThan(0);
+      expect(new Set(secondStates)).toEqual(new Set(['REHASHING']));
       const live = await first.backend.generation();
       expect(live.versions).toEqual({ IMAGE: 1, TEXT: 1 });
       expect(await second.backend.generation()).toEqual(live);
