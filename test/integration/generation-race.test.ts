@@ -250,15 +250,20 @@ describe('activations on two gateway instances sharing the indexes', () => {
 
   it('runs activations of two modalities on two instances one after the other: both versions live', async () => {
     // The first instance's activation holds at its first hashed batch (its next generation
-    // exists by then) until the second instance's activation has begun: without one activation
-    // lock per alias across instances, the second would build the same next generation.
+    // exists by then) until the second instance's activation has begun, which waits for that
+    // batch: without one activation lock per alias across instances, the second would build the
+    // same next generation.
+    let hashing = () => {};
+    const firstHashing = new Promise<void>((resolve) => (hashing = resolve));
     let begun = () => {};
     // What the second instance's job reads while it waits for the first activation.
     const secondStates: (string | undefined)[] = [];
     const secondBegun = new Promise<void>((resolve) => (begun = resolve));
     const activateSecond = second.backend.activateModel.bind(second.backend);
-    second.backend.activateModel = (...args) => {
+    second.backend.activateModel = async (...args) => {
       begun();
+      // Whichever training ends first, the second instance activates while the first does.
+      await firstHashing;
       return activateSecond(...args);
     };
     const activateFirst = first.backend.activateModel.bind(first.backend);
@@ -267,6 +272,7 @@ describe('activations on two gateway instances sharing the indexes', () => {
         modality,
         version,
         async (vectors) => {
+          hashing();
           await secondBegun;
           const waiting = (await second.services.jobs.list()).find((j) => j.modality === 'TEXT');
           secondStates.push(waiting?.state);
