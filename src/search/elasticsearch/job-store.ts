@@ -135,8 +135,13 @@ export class ElasticsearchJobStore implements JobStore, ActivationLocks {
         );
         position = positionOf(response);
       } catch (error) {
-        // Changed by someone else: taken over. Other failures: the next beat tries again.
-        if (isStatus(error, 409) || isStatus(error, 404)) lost = true;
+        if (!isStatus(error, 409) && !isStatus(error, 404)) return; // The next beat tries again.
+        // Changed since our last beat: by that beat itself (it timed out, yet was applied), or
+        // by someone who took the lock over.
+        const current = await this.readDoc<ActivationLockDocument>(id).catch(() => undefined);
+        if (current === undefined) return;
+        if (current?.source.job_id === holder) position = current;
+        else lost = true;
       }
     };
     const timer = setInterval(() => {
@@ -192,6 +197,8 @@ export class ElasticsearchJobStore implements JobStore, ActivationLocks {
       if (!isStatus(error, 409)) throw error;
     }
     const current = await this.readDoc<ActivationLockDocument>(id);
+    // Our own create, applied though its answer was lost (a timeout): it is ours.
+    if (current?.source.job_id === holder) return current;
     if (!current || Date.now() - current.source.locked_at <= staleMs) return null;
     try {
       const response = await this.transport.call('jobs', (client) =>
