@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import { hashVectors } from '../../src/models/hash-vectors.js';
-import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import {
+  ElasticsearchBackend,
+  nextGenerationIndex,
+} from '../../src/search/elasticsearch/elasticsearch-backend.js';
 import {
   freshPrefix,
   startGateway,
@@ -301,6 +304,40 @@ describe('activations on two gateway instances sharing the indexes', () => {
       first.backend.activateModel = activateFirst;
       second.backend.activateModel = activateSecond;
     }
+  });
+});
+
+describe('a generation left half-built by an activation whose gateway stopped', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+    const items = generateSyntheticItems({ count: 50, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is built again by the next activation', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const live = await backend.generation();
+    const leftOver = nextGenerationIndex(backend.itemsAlias, live.id);
+    await backend.client.indices.create({ index: leftOver });
+    await backend.client.index({ index: leftOver, id: 'half', document: { id: 'half' } });
+    const model = await gateway.services.jobs.trainAndWait({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    expect(await backend.generation()).toEqual({
+      id: leftOver,
+      versions: { IMAGE: model.version },
+    });
+    await backend.refresh();
+    expect(await backend.countItems()).toBe(50);
+    expect(await backend.getItems(['half'])).toEqual([null]);
   });
 });
 

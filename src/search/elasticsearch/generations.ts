@@ -170,6 +170,11 @@ export class Generations implements GenerationStore {
     await this.deleteReplacedGenerations(current.id, this.keepGenerations);
     const target = nextGenerationIndex(this.alias, current.id);
     const newVersions = { ...current.versions, [modality]: version };
+    // Left half-built by an activation whose gateway stopped (never live: it is newer than the
+    // live one, and no other activation runs while this one holds the lock): built again.
+    await this.transport.call('delete', (client) =>
+      client.indices.delete({ index: target }, { ignore: [404] }),
+    );
     await this.transport.call('init', (client) =>
       client.indices.create({
         index: target,
