@@ -25,6 +25,9 @@ export interface Generation {
  */
 export type HashBatch = (vectors: readonly (readonly number[])[]) => Promise<string[][]>;
 
+/** Hashing with any stored model version (to finish the carry-over of an earlier activation). */
+export type HashWith = (modality: Modality, version: number) => Promise<HashBatch>;
+
 /** The generations of the items: which one is current, and switching to a re-hashed one. */
 export interface GenerationStore {
   /** The current generation: where writes go and which model versions are active. */
@@ -33,12 +36,14 @@ export interface GenerationStore {
    * Makes `version` the active model of `modality`: every stored item of that modality is
    * re-hashed with `hash` into a new generation, which then replaces the current one at once.
    * Items written meanwhile are carried over. Returns how many items were re-hashed.
+   * `hashWith` lets it first finish the carry-over an earlier activation left pending.
    */
   activateModel(
     modality: Modality,
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    hashWith?: HashWith,
   ): Promise<number>;
 }
 
@@ -113,6 +118,8 @@ export interface JobStore {
   tryLock(modality: Modality, jobId: string, staleMs: number): Promise<LockOutcome>;
   /** Releases the lock if `jobId` still holds it. */
   unlock(modality: Modality, jobId: string): Promise<void>;
+  /** Whether the lock of `modality` still names `jobId` (it was not taken over). */
+  holdsLock(modality: Modality, jobId: string): Promise<boolean>;
 }
 
 /** Whether a job counts as dead: not final and no heartbeat for `staleMs`. */

@@ -203,14 +203,23 @@ export class TrainingJobs {
     let outcome: { model: ModelRecord } | { error: unknown };
     let final: TrainingJobRecord;
     try {
-      const model = await this.training.train(request, (progress) => {
-        job.record = applyProgress(job.record, progress);
-        onProgress?.(progress, { ...job.record });
-        if (job.record.state !== lastState) {
-          lastState = job.record.state;
-          void save();
-        }
-      });
+      const model = await this.training.train(
+        request,
+        (progress) => {
+          job.record = applyProgress(job.record, progress);
+          onProgress?.(progress, { ...job.record });
+          if (job.record.state !== lastState) {
+            lastState = job.record.state;
+            void save();
+          }
+        },
+        // A job whose lock was taken over (its heartbeat missed for too long, so another job
+        // may run) publishes and activates nothing from then on.
+        async (step) => {
+          if (await this.store.holdsLock(request.modality, job.record.id)) return;
+          throw new LshqlError(ErrorCode.CONFLICT, lockLostMessage(request.modality, step));
+        },
+      );
       outcome = { model };
       final = { ...job.record, state: 'DONE', progress: 1, version: model.version };
     } catch (error) {
@@ -256,6 +265,18 @@ export class TrainingJobs {
       await this.store.update(reconciled(job, -1));
     }
   }
+}
+
+/** Why a job whose lock was taken over stopped, and what it left as it was. */
+export function lockLostMessage(
+  modality: TrainRequest['modality'],
+  step: 'publish' | 'activate',
+): string {
+  const left =
+    step === 'publish'
+      ? 'nothing was published or activated'
+      : `the published version was not activated (the active ${modality} model is unchanged)`;
+  return `the job lost its ${modality} training lock to another job (its heartbeat was missed) before it could ${step}; ${left}.`;
 }
 
 /** A client-safe reason for an unexpected failure (no stack, no backend error body). */

@@ -28,6 +28,12 @@ export interface TrainRequest {
   sampleSize?: number | null;
 }
 
+/**
+ * Called before a step that changes what others see (publishing the model, activating it); it
+ * throws to stop the training there, with nothing of that step done.
+ */
+export type TrainingGuard = (step: 'publish' | 'activate') => Promise<void>;
+
 export interface TrainingProgress {
   phase: 'sampling' | 'training' | 'rehashing';
   done: number;
@@ -94,6 +100,7 @@ export class ModelTrainingService {
   async train(
     request: TrainRequest,
     onProgress?: (progress: TrainingProgress) => void,
+    guard?: TrainingGuard,
   ): Promise<ModelRecord> {
     const { modality } = request;
     const sampleSize = positiveInt(request.sampleSize, 'sampleSize', this.defaults.sampleSize);
@@ -172,7 +179,9 @@ export class ModelTrainingService {
         },
         (done) => onProgress?.({ phase: 'training', done, total: subspaces }),
       );
+      await guard?.('publish');
       const record = await this.registry.publish(modality, model);
+      await guard?.('activate');
       await this.activate(modality, record.version, onProgress, seen);
       return { ...record, active: true };
     } finally {
@@ -225,6 +234,10 @@ export class ModelTrainingService {
       (vectors) => hashVectors(this.compute, active, vectors),
       (done) =>
         onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
+      async (otherModality, otherVersion) => {
+        const model = await this.registry.load(otherModality, otherVersion);
+        return (vectors) => hashVectors(this.compute, model, vectors);
+      },
     );
     this.registry.invalidate();
     return rehashed;

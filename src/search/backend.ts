@@ -64,4 +64,4 @@ export interface SearchBackend extends GenerationStore, VectorSource {
   close(): Promise<void>;
 }
 
-export type { Generation, HashBatch, ModelStore, VectorRow } from '../models/ports.js';
+export type { Generation, HashBatch, HashWith, ModelStore, VectorRow } from '../models/ports.js';

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import { hashVectors } from '../../src/models/hash-vectors.js';
-import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
-import { startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
+import {
+  ElasticsearchBackend,
+  nextGenerationIndex,
+} from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import {
+  freshPrefix,
+  startGateway,
+  type BackendKind,
+  type Gateway,
+} from '../support/gateway-harness.js';
 import { DELETE, INGEST, TRAIN, type IngestData } from '../support/operations.js';
 
 // Writes and deletes that race the building of a generation: none is lost, none resurrected.
@@ -222,5 +230,250 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
     await backend.client.indices.refresh({ index: current });
     const stats = await backend.client.indices.stats({ index: current, metric: 'docs' });
     expect(stats.indices?.[current]?.primaries?.docs).toMatchObject({ count: 100, deleted: 0 });
+  });
+});
+
+describe('activations on two gateway instances sharing the indexes', () => {
+  const prefix = freshPrefix();
+  const env = { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' };
+  let first: Gateway;
+  let second: Gateway;
+
+  beforeAll(async () => {
+    first = await startGateway({ backend: 'elasticsearch', prefix, cleanup: true, env });
+    second = await startGateway({ backend: 'elasticsearch', prefix, cleanup: false, env });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await first.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+  });
+
+  it('runs activations of two modalities on two instances one after the other: both versions live', async () => {
+    // The first instance's activation holds at its first hashed batch (its next generation
+    // exists by then) until the second instance's activation has begun, which waits for that
+    // batch: without one activation lock per alias across instances, the second would build the
+    // same next generation.
+    let hashing = () => {};
+    const firstHashing = new Promise<void>((resolve) => (hashing = resolve));
+    let begun = () => {};
+    // What the second instance's job reads while it waits for the first activation.
+    const secondStates: (string | undefined)[] = [];
+    const secondBegun = new Promise<void>((resolve) => (begun = resolve));
+    const activateSecond = second.backend.activateModel.bind(second.backend);
+    second.backend.activateModel = async (...args) => {
+      begun();
+      // Whichever training ends first, the second instance activates while the first does.
+      await firstHashing;
+      return activateSecond(...args);
+    };
+    const activateFirst = first.backend.activateModel.bind(first.backend);
+    first.backend.activateModel = (modality, version, hash, onProgress, hashWith) =>
+      activateFirst(
+        modality,
+        version,
+        async (vectors) => {
+          hashing();
+          await secondBegun;
+          const waiting = (await second.services.jobs.list()).find((j) => j.modality === 'TEXT');
+          secondStates.push(waiting?.state);
+          return hash(vectors);
+        },
+        onProgress,
+        hashWith,
+      );
+    try {
+      const [image, text] = await Promise.all([
+        first.services.jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 4 }),
+        second.services.jobs.trainAndWait({ modality: 'TEXT', subspaces: 2, clusters: 4 }),
+      ]);
+      expect([image.version, text.version]).toEqual([1, 1]);
+      expect(secondStates.length).toBeGreaterThan(0);
+      expect(new Set(secondStates)).toEqual(new Set(['REHASHING']));
+      const live = await first.backend.generation();
+      expect(live.versions).toEqual({ IMAGE: 1, TEXT: 1 });
+      expect(await second.backend.generation()).toEqual(live);
+      expect(await first.backend.countItems()).toBe(100);
+      const stored = await first.backend.getItems(['item-000', 'item-050', 'item-099']);
+      for (const item of stored) expect(item?.modelVersions).toEqual({ IMAGE: 1, TEXT: 1 });
+      const jobs = await first.services.jobs.list();
+      expect(jobs.map((job) => job.state)).toEqual(['DONE', 'DONE']);
+    } finally {
+      first.backend.activateModel = activateFirst;
+      second.backend.activateModel = activateSecond;
+    }
+  });
+});
+
+describe('a generation left half-built by an activation whose gateway stopped', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+    const items = generateSyntheticItems({ count: 50, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is built again by the next activation', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const live = await backend.generation();
+    const leftOver = nextGenerationIndex(backend.itemsAlias, live.id);
+    await backend.client.indices.create({ index: leftOver });
+    await backend.client.index({ index: leftOver, id: 'half', document: { id: 'half' } });
+    const model = await gateway.services.jobs.trainAndWait({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    expect(await backend.generation()).toEqual({
+      id: leftOver,
+      versions: { IMAGE: model.version },
+    });
+    await backend.refresh();
+    expect(await backend.countItems()).toBe(50);
+    expect(await backend.getItems(['half'])).toEqual([null]);
+  });
+});
+
+describe('a carry-over that fails every try', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      backend: 'elasticsearch',
+      env: { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' },
+    });
+    const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
+    const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
+    expect(response.data?.ingestItems.failed).toEqual([]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is finished by the next activation before the old generation goes: no write lost, no delete undone', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const { version } = await gateway.services.training.train({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    const model = await gateway.services.registry.load('IMAGE', version);
+    const before = (await backend.generation()).id;
+    let calls = 0;
+    let failures = 0;
+    const activation = backend.activateModel('IMAGE', version, async (vectors) => {
+      calls++;
+      if (calls === 1) {
+        // Land in the old generation after the copy's point in time: only a carry-over brings
+        // the rename over, and removes the copies of the deleted items.
+        const renamed = await gateway.gql<IngestData>(INGEST, {
+          items: [
+            { id: 'item-099', title: 'renamed while copying', imageVector: vectors[0] },
+            {
+              id: 'item-097',
+              title: 'renamed, then deleted after the switch',
+              imageVector: vectors[0],
+            },
+          ],
+        });
+        expect(renamed.data?.ingestItems.failed).toEqual([]);
+        const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, {
+          ids: ['item-098'],
+        });
+        expect(deleted.data?.deleteItems).toBe(1);
+      }
+      if ((await backend.generation()).id !== before) {
+        failures++;
+        throw new Error('hashing fails during the carry-over');
+      }
+      return hashVectors(gateway.services.compute, model, vectors);
+    });
+    await expect(activation).rejects.toThrow('hashing fails during the carry-over');
+    expect(failures).toBe(5);
+    const switched = (await backend.generation()).id;
+    expect(switched).not.toBe(before);
+    // Deleted in the live generation after the switch: the finished carry-over leaves it gone.
+    const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, { ids: ['item-097'] });
+    expect(deleted.data?.deleteItems).toBe(1);
+
+    // The next activation (another modality) finishes the carry-over first.
+    const text = await gateway.services.training.train({
+      modality: 'TEXT',
+      subspaces: 2,
+      clusters: 4,
+    });
+    await backend.refresh();
+    const [renamed, gone, deletedAfter] = await backend.getItems([
+      'item-099',
+      'item-098',
+      'item-097',
+    ]);
+    expect(renamed?.title).toBe('renamed while copying');
+    // Renamed with an image vector only: hashed with the model the failed activation switched to.
+    expect(renamed?.modelVersions).toEqual({ IMAGE: version });
+    expect(gone).toBeNull();
+    expect(deletedAfter).toBeNull();
+    expect(await backend.countItems()).toBe(98);
+    const live = await backend.generation();
+    expect(live.versions).toEqual({ IMAGE: version, TEXT: text.version });
+    const mapping = await backend.client.indices.getMapping({ index: live.id });
+    expect(mapping[live.id]?.mappings._meta).toEqual({ model_versions: live.versions });
+  });
+});
+
+describe('the activation lock of an items alias (Elasticsearch)', () => {
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ backend: 'elasticsearch' });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('lets the second activation in only once the first has released the lock', async () => {
+    const jobs = (gateway.backend as ElasticsearchBackend).jobs;
+    const first = await jobs.acquireActivation('some-alias');
+    let released = false;
+    const second = jobs.acquireActivation('some-alias').then((lease) => ({ lease, released }));
+    // Another alias is not held by it.
+    const other = await jobs.acquireActivation('another-alias');
+    await other.release();
+    expect(await first.stillHeld()).toBe(true);
+    released = true;
+    await first.release();
+    const next = await second;
+    expect(next.released).toBe(true);
+    expect(await next.lease.stillHeld()).toBe(true);
+    expect(await first.stillHeld()).toBe(false);
+    await next.lease.release();
+  });
+
+  it('takes over a lock without a heartbeat for 30 s; the holder it was taken from knows', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const held = await backend.jobs.acquireActivation('a-stale-alias');
+    // Its heartbeat stopped a minute ago (its gateway stopped).
+    await backend.client.index({
+      index: backend.jobs.index,
+      id: 'activation-a-stale-alias',
+      refresh: true,
+      document: { kind: 'activation', job_id: 'a stopped gateway', locked_at: Date.now() - 60_000 },
+    });
+    const taker = await backend.jobs.acquireActivation('a-stale-alias');
+    expect(await taker.stillHeld()).toBe(true);
+    expect(await held.stillHeld()).toBe(false);
+    // Releasing a lock that was taken over leaves the new holder's alone.
+    await held.release();
+    expect(await taker.stillHeld()).toBe(true);
+    await taker.release();
+    const jobs = await backend.jobs.list(10);
+    expect(jobs).toEqual([]);
   });
 });

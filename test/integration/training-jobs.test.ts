@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
 import type { TrainingJobRecord } from '../../src/models/ports.js';
@@ -326,3 +329,146 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
     });
   },
 );
+
+describe.each<BackendKind>(['embedded', 'elasticsearch'])(
+  'a job whose lock is taken over while it runs (%s)',
+  (kind) => {
+    let gateway: Gateway;
+    const items = generateSyntheticItems({ count: 80, imageDim: 8, textDim: 6, topics: 3 });
+
+    beforeAll(async () => {
+      gateway = await startGateway({ backend: kind, env: { LSHQL_MODEL_REFRESH_MS: '0' } });
+      await ingest(gateway, items.map(toItemInput));
+      const trained = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+      expect(trained.errors).toBeUndefined();
+    });
+    afterAll(async () => {
+      await gateway?.close();
+    });
+
+    /** Another job takes the IMAGE lock over, as if the running job's heartbeat had stopped. */
+    const takeOver = async () => {
+      const outcome = await gateway.backend.jobs.tryLock('IMAGE', 'the job that took over', -1);
+      expect(outcome.acquired).toBe(true);
+    };
+
+    it('publishes nothing once its lock is taken over during k-means', async () => {
+      const before = await activeVersions(gateway);
+      const compute = gateway.services.compute;
+      const train = compute.train.bind(compute);
+      compute.train = async (...args) => {
+        const model = await train(...args);
+        await takeOver();
+        return model;
+      };
+      try {
+        const started = await gateway.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+          modality: 'IMAGE',
+          subspaces: 2,
+          clusters: 4,
+        });
+        expect(started.errors).toBeUndefined();
+        const { job } = await waitForJob(gateway, started.data!.startTraining.id);
+        expect(job.state).toBe('FAILED');
+        expect(job.error).toBe(
+          'the job lost its IMAGE training lock to another job (its heartbeat was missed) before it could publish; nothing was published or activated.',
+        );
+        expect(job.model).toBeNull();
+      } finally {
+        compute.train = train;
+        await gateway.backend.jobs.unlock('IMAGE', 'the job that took over');
+      }
+      expect(await activeVersions(gateway)).toEqual(before);
+    });
+
+    it('activates nothing once its lock is taken over after publishing', async () => {
+      const before = await activeVersions(gateway);
+      const generation = await gateway.backend.generation();
+      const registry = gateway.services.registry;
+      const publish = registry.publish.bind(registry);
+      registry.publish = async (...args) => {
+        const record = await publish(...args);
+        await takeOver();
+        return record;
+      };
+      try {
+        const response = await gateway.gql(TRAIN, { modality: 'IMAGE', subspaces: 2, clusters: 4 });
+        expect(response.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+        expect(response.errors?.[0]?.message).toBe(
+          'the job lost its IMAGE training lock to another job (its heartbeat was missed) before it could activate; the published version was not activated (the active IMAGE model is unchanged).',
+        );
+      } finally {
+        registry.publish = publish;
+        await gateway.backend.jobs.unlock('IMAGE', 'the job that took over');
+      }
+      const after = await activeVersions(gateway);
+      expect(after['IMAGE:active']).toEqual(before['IMAGE:active']);
+      expect(after.IMAGE).toHaveLength(before.IMAGE!.length + 1);
+      expect(await gateway.backend.generation()).toEqual(generation);
+    });
+  },
+);
+
+describe('training jobs across a restart of the embedded backend', () => {
+  let dir: string;
+  const items = generateSyntheticItems({ count: 60, imageDim: 8, textDim: 6, topics: 3 });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lshql-jobs-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the jobs in the snapshot file: a finished one as it was, one running at stop FAILED', async () => {
+    const env = { LSHQL_EMBEDDED_FILE: join(dir, 'store.jsonl'), LSHQL_MODEL_REFRESH_MS: '0' };
+    const first = await startGateway({ backend: 'embedded', env });
+    let done: TrainingJobData;
+    const now = new Date().toISOString();
+    const running = { ...staleRecord('running-at-stop', 'TEXT'), startedAt: now, heartbeatAt: now };
+    try {
+      await ingest(first, items.map(toItemInput));
+      const started = await first.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+        modality: 'IMAGE',
+        subspaces: 2,
+        clusters: 4,
+      });
+      expect(started.errors).toBeUndefined();
+      done = (await waitForJob(first, started.data!.startTraining.id)).job;
+      expect(done.state).toBe('DONE');
+      // A job that still runs (its heartbeat is fresh) when the gateway stops.
+      await first.backend.jobs.create(running);
+      const read = await first.gql<{ trainingJob: TrainingJobData }>(TRAINING_JOB, {
+        id: running.id,
+      });
+      expect(read.data!.trainingJob.state).toBe('TRAINING');
+    } finally {
+      await first.close();
+    }
+
+    const second = await startGateway({ backend: 'embedded', env });
+    try {
+      const listed = await second.gql<{ trainingJobs: TrainingJobData[] }>(TRAINING_JOBS);
+      expect(listed.errors).toBeUndefined();
+      const jobs = new Map(listed.data!.trainingJobs.map((job) => [job.id, job]));
+      expect([...jobs.keys()].sort()).toEqual([done!.id, running.id].sort());
+      expect(jobs.get(done!.id)).toEqual(done!);
+      expect(jobs.get(running.id)).toMatchObject({
+        state: 'FAILED',
+        error: 'gateway stopped while the job ran',
+        model: null,
+      });
+      expect(jobs.get(running.id)!.finishedAt).not.toBeNull();
+      // The stopped job holds no lock: its modality trains.
+      const next = await second.gql<{ startTraining: TrainingJobData }>(START_TRAINING, {
+        modality: 'TEXT',
+        subspaces: 2,
+        clusters: 4,
+      });
+      expect(next.errors).toBeUndefined();
+      expect((await waitForJob(second, next.data!.startTraining.id)).job.state).toBe('DONE');
+    } finally {
+      await second.close();
+    }
+  });
+});

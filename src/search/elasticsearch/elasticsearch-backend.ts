@@ -5,6 +5,7 @@ import type {
   CandidateList,
   Generation,
   HashBatch,
+  HashWith,
   ItemWriteResult,
   ModelStore,
   SearchBackend,
@@ -82,15 +83,16 @@ export class ElasticsearchBackend implements SearchBackend {
       refresh: options.refresh,
       ...(options.query ? { query: options.query } : {}),
     });
+    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
     this.generations = new Generations(
       this.transport,
       revisions,
       this.itemsAlias,
       this.layout,
       options.keepGenerations ?? 0,
+      this.jobs,
     );
     this.models = new ElasticsearchModelStore(this.transport, this.modelsIndex);
-    this.jobs = new ElasticsearchJobStore(this.transport, `${options.indexPrefix}-jobs`);
   }
 
   async init(): Promise<void> {
@@ -192,8 +194,9 @@ export class ElasticsearchBackend implements SearchBackend {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    hashWith?: HashWith,
   ): Promise<number> {
-    return this.generations.activateModel(modality, version, hash, onProgress);
+    return this.generations.activateModel(modality, version, hash, onProgress, hashWith);
   }
 
   async refresh(): Promise<void> {

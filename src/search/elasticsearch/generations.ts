@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { Modality } from '../../domain/modalities.js';
-import type { Generation, GenerationStore, HashBatch } from '../../models/ports.js';
+import type { Generation, GenerationStore, HashBatch, HashWith } from '../../models/ports.js';
 import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
 import {
   encodedVectorOf,
@@ -8,6 +8,7 @@ import {
   withDenseVectors,
   type ItemDocument,
 } from './item-document.js';
+import type { ActivationLease, ActivationLocks } from './job-store.js';
 import type { ResilientTransport } from './resilient-transport.js';
 import { CLOCK_SKEW_MS, type RevisionClock } from './revision-clock.js';
 import { scan, scanSlices, type ScanRow } from './scan.js';
@@ -34,11 +35,10 @@ export function nextGenerationIndex(alias: string, current: string): string {
   return `${alias}-${String(number).padStart(6, '0')}`;
 }
 
-/**
- * The generations of the items index behind one alias. Each is an index whose mapping `_meta`
- * records the model versions of its tokens; activating a model builds the next one and switches
- * the alias to it atomically.
- */
+/** How long deletes are remembered while a carry-over is pending (index.gc_deletes). */
+const PENDING_GC_DELETES = '7d';
+/** Elasticsearch's default index.gc_deletes. */
+const DEFAULT_GC_DELETES = '60s';
 /** Tries of the carry-over after an alias switch, 0.5 s, 1 s, 2 s and 4 s apart. */
 const CARRY_OVER_ATTEMPTS = 5;
 
@@ -54,6 +54,34 @@ async function retried(attempts: number, step: () => Promise<void>): Promise<voi
   }
 }
 
+/**
+ * A carry-over not done yet, recorded in the new generation's mapping `_meta` before the alias
+ * switch and cleared once done: which generation it copies from, the revisions it looks at, the
+ * re-hashed modality and model version, and the revision stamped just before the switch.
+ */
+interface PendingCarryOver {
+  from: string;
+  since: number;
+  modality: Modality;
+  version: number;
+  switched_at: number;
+}
+
+interface GenerationMeta {
+  model_versions?: Generation['versions'];
+  carry_over?: PendingCarryOver;
+}
+
+function metaOf(mapping: { mappings?: estypes.MappingTypeMapping } | undefined): GenerationMeta {
+  return (mapping?.mappings?._meta as GenerationMeta | undefined) ?? {};
+}
+
+/**
+ * The generations of the items index behind one alias. Each is an index whose mapping `_meta`
+ * records the model versions of its tokens; activating a model builds the next one and switches
+ * the alias to it atomically. Activations run one at a time (the activation lock), and a
+ * carry-over that could not be done is recorded in `_meta` and finished by the next one.
+ */
 export class Generations implements GenerationStore {
   constructor(
     private readonly transport: ResilientTransport,
@@ -62,16 +90,28 @@ export class Generations implements GenerationStore {
     private readonly layout: IndexLayout,
     /** Replaced generations kept (write-blocked) after a switch; older ones are deleted. */
     private readonly keepGenerations = 0,
+    /** Serialises activations across instances (without it: within this instance only). */
+    private readonly locks: ActivationLocks | null = null,
   ) {}
 
   async generation(): Promise<Generation> {
+    const { id, versions } = await this.live();
+    return { id, versions };
+  }
+
+  /** The live generation, with the carry-over into it still pending, if any. */
+  private async live(): Promise<Generation & { pending: PendingCarryOver | null }> {
     const mappings = await this.transport.call('generation', (client) =>
       client.indices.getMapping({ index: this.alias }),
     );
     const [index, mapping] = Object.entries(mappings)[0] ?? [];
     if (!index || !mapping) throw new Error(`alias ${this.alias} names no index`);
-    const meta = mapping.mappings._meta as { model_versions?: Generation['versions'] } | undefined;
-    return { id: index, versions: { ...(meta?.model_versions ?? {}) } };
+    const meta = metaOf(mapping);
+    return {
+      id: index,
+      versions: { ...(meta.model_versions ?? {}) },
+      pending: meta.carry_over ?? null,
+    };
   }
 
   /**
@@ -84,12 +124,31 @@ export class Generations implements GenerationStore {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    hashWith?: HashWith,
   ): Promise<number> {
-    // One activation at a time on this instance: two (of two modalities) would both build the
-    // next generation, or one would delete the generation the other still copies from.
-    const run = this.activations.then(() => this.activate(modality, version, hash, onProgress));
+    // One activation at a time, on this instance and across instances (the activation lock of
+    // the alias): two (of two modalities) would both build the next generation, or one would
+    // delete the generation the other still copies from. The second builds on the first's.
+    const run = this.activations.then(() =>
+      this.activateLocked(modality, version, hash, onProgress, hashWith),
+    );
     this.activations = run.catch(() => undefined);
     return run;
+  }
+
+  private async activateLocked(
+    modality: Modality,
+    version: number,
+    hash: HashBatch,
+    onProgress?: (rehashed: number) => void,
+    hashWith?: HashWith,
+  ): Promise<number> {
+    const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
+    try {
+      return await this.activate(modality, version, hash, onProgress, lease, hashWith);
+    } finally {
+      await lease?.release().catch(() => undefined);
+    }
   }
 
   private activations: Promise<unknown> = Promise.resolve();
@@ -99,16 +158,28 @@ export class Generations implements GenerationStore {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    lease: ActivationLease | null = null,
+    hashWith?: HashWith,
   ): Promise<number> {
-    const current = await this.generation();
+    const current = await this.live();
+    // A carry-over an earlier activation could not finish: the writes it would bring over
+    // exist only in the generation it copies from, so it is finished before anything goes.
+    if (current.pending)
+      await this.finishCarryOver(current.id, current.versions, current.pending, hashWith);
     // Replaced generations beyond those to keep (a cleanup cut short by a restart).
     await this.deleteReplacedGenerations(current.id, this.keepGenerations);
     const target = nextGenerationIndex(this.alias, current.id);
+    const newVersions = { ...current.versions, [modality]: version };
+    // Left half-built by an activation whose gateway stopped (never live: it is newer than the
+    // live one, and no other activation runs while this one holds the lock): built again.
+    await this.transport.call('delete', (client) =>
+      client.indices.delete({ index: target }, { ignore: [404] }),
+    );
     await this.transport.call('init', (client) =>
       client.indices.create({
         index: target,
         settings: generationSettings(this.layout),
-        mappings: generationMapping({ ...current.versions, [modality]: version }),
+        mappings: generationMapping(newVersions),
       }),
     );
     // The catch-up pass may copy an item again: count each item once.
@@ -137,6 +208,19 @@ export class Generations implements GenerationStore {
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
+      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
+      if (lease && !(await lease.stillHeld())) {
+        throw new Error(`the activation lock of ${this.alias} was taken over; nothing switched.`);
+      }
+      // Pending until the catch-up below is done: if it never is, the next activation finishes
+      // it, and no cleanup deletes the generation it copies from meanwhile.
+      await this.putMeta(target, newVersions, {
+        from: current.id,
+        since: copyStart,
+        modality,
+        version,
+        switched_at: this.revisions.next(),
+      });
       await this.transport.call('alias', (client) =>
         client.indices.updateAliases({
           actions: [
@@ -165,12 +249,94 @@ export class Generations implements GenerationStore {
       // Items copied, then deleted from the old generation before its block, go too.
       await this.removeDeletedFromOld(current.id, target, copied);
       await this.refreshIndex(target);
+      await this.putMeta(target, newVersions, null);
     });
     // The replaced generation stays write-blocked while a write aimed at it may still be on its
     // way (it fails and is sent again to the new one; deleted, its name would be auto-created by
     // that write and swallow it), then goes unless LSHQL_KEEP_GENERATIONS keeps it.
     this.scheduleCleanup(target);
     return rehashedIds.size;
+  }
+
+  /** Sets a generation's mapping `_meta`: its model versions and the pending carry-over. */
+  private async putMeta(
+    index: string,
+    versions: Generation['versions'],
+    pending: PendingCarryOver | null,
+  ): Promise<void> {
+    const meta: GenerationMeta = {
+      model_versions: versions,
+      ...(pending ? { carry_over: pending } : {}),
+    };
+    await this.transport.call('init', (client) =>
+      client.indices.putMapping({ index, _meta: meta as Record<string, unknown> }),
+    );
+    // While a carry-over is pending, the generation keeps the tombstones of its deletes longer
+    // than the default minute, so that a copy finished later never brings a deleted item back.
+    await this.transport.call('init', (client) =>
+      client.indices.putSettings({
+        index,
+        settings: { 'index.gc_deletes': pending ? PENDING_GC_DELETES : DEFAULT_GC_DELETES },
+      }),
+    );
+  }
+
+  /**
+   * Finishes the carry-over into the live generation that an earlier activation left pending:
+   * what reached the generation it copies from during that activation is copied (re-hashed with
+   * the model that activation switched to), and copies since deleted there are removed, unless
+   * written to the live generation since the switch. Then it is no longer pending.
+   */
+  private async finishCarryOver(
+    live: string,
+    versions: Generation['versions'],
+    pending: PendingCarryOver,
+    hashWith: HashWith | undefined,
+  ): Promise<void> {
+    const exists = await this.transport.call('init', (client) =>
+      client.indices.exists({ index: pending.from }),
+    );
+    if (exists) {
+      if (!hashWith) {
+        throw new Error(
+          `the carry-over from ${pending.from} into ${live} is pending and cannot be finished here.`,
+        );
+      }
+      const hash = await hashWith(pending.modality, pending.version);
+      await retried(CARRY_OVER_ATTEMPTS, async () => {
+        await this.transport.call('block', (client) =>
+          client.indices.addBlock({ index: pending.from, block: 'write' }),
+        );
+        await this.refreshIndex(pending.from);
+        await this.refreshIndex(live);
+        // Copies never overwrite a write as new or newer: nothing needs skipping.
+        await this.copyGeneration(
+          pending.from,
+          { range: { revision: { gte: pending.since } } },
+          live,
+          pending.modality,
+          pending.version,
+          hash,
+          () => false,
+          () => undefined,
+        );
+        // Before the switch only the copy wrote to the live generation: what it holds from
+        // before then came from the old one, and goes if it is not there any more.
+        const copied = new Map<string, number>();
+        const rows = scan<{ revision?: number }>(this.transport, {
+          index: live,
+          batchSize: ID_BATCH,
+          source: ['revision'],
+          query: { range: { revision: { lt: pending.switched_at } } },
+        });
+        for await (const batch of rows) {
+          for (const row of batch) copied.set(row.id, row.source?.revision ?? 0);
+        }
+        await this.removeDeletedFromOld(pending.from, live, copied);
+        await this.refreshIndex(live);
+      });
+    }
+    await this.putMeta(live, versions, null);
   }
 
   /** Deletes the replaced generations of `current` beyond the `keep` most recent ones. */
@@ -265,8 +431,15 @@ export class Generations implements GenerationStore {
     const indexes = await this.transport.call('init', (client) =>
       client.indices.get({ index: `${this.alias}-*` }, { ignore: [404] }),
     );
+    // A generation a pending carry-over still copies from stays.
+    const pendingFrom = new Set(
+      Object.values(indexes).flatMap((index) => {
+        const from = metaOf(index).carry_over?.from;
+        return from ? [from] : [];
+      }),
+    );
     const replaced = Object.keys(indexes)
-      .filter((index) => /-\d{6}$/.test(index) && index < current)
+      .filter((index) => /-\d{6}$/.test(index) && index < current && !pendingFrom.has(index))
       .sort();
     const old = replaced.slice(0, Math.max(0, replaced.length - keep));
     if (old.length > 0) {

@@ -44,7 +44,7 @@ function byId(a: string, b: string): number {
 export class EmbeddedBackend implements SearchBackend {
   readonly kind = 'embedded' as const;
   readonly models: InMemoryModelStore;
-  readonly jobs = new InMemoryJobStore();
+  readonly jobs: InMemoryJobStore;
 
   private readonly items = new ItemMap();
   private readonly index = new TokenIndex();
@@ -55,9 +55,11 @@ export class EmbeddedBackend implements SearchBackend {
 
   constructor(options: EmbeddedBackendOptions = {}) {
     this.models = new InMemoryModelStore(() => this.file?.changed());
+    this.jobs = new InMemoryJobStore(() => this.file?.changed());
     this.file = options.file
       ? new SnapshotFile(options.file, options.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS, () => ({
           ...this.models.snapshot(),
+          jobs: this.jobs.snapshot(),
           items: this.items.values(),
         }))
       : null;
@@ -66,7 +68,11 @@ export class EmbeddedBackend implements SearchBackend {
   async init(): Promise<void> {
     this.loaded ??= this.file
       ? this.file.load(
-          (state) => this.models.restore(state),
+          (state) => {
+            this.models.restore(state);
+            // Jobs that ran when the file was saved are FAILED now: saved so.
+            if (this.jobs.restore(state.jobs ?? []) > 0) this.file?.changed();
+          },
           (item) => this.store(copyItem(item, true)),
         )
       : Promise.resolve();

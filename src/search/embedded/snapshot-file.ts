@@ -2,20 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { StoredItem } from '../../domain/item.js';
+import type { TrainingJobRecord } from '../../models/ports.js';
 import type { ModelState } from './model-store.js';
 
 const FILE_FORMAT = 1;
 /** Writes are buffered up to this many characters between two file writes. */
 const WRITE_CHUNK = 1 << 20;
 
+/** What the header line holds besides the item count: models and training jobs. */
+export interface SnapshotState extends ModelState {
+  /** Absent in files written before jobs were persisted. */
+  jobs?: TrainingJobRecord[];
+}
+
 /** The persisted file: a header line, then one item per line (JSON Lines). */
-interface FileHeader extends ModelState {
+interface FileHeader extends SnapshotState {
   format: number;
   items: number;
 }
 
-/** What the file holds: the models, and the items in write order. */
+/** What the file holds: the models, the training jobs, and the items in write order. */
 export interface Snapshot extends ModelState {
+  jobs: readonly TrainingJobRecord[];
   items: readonly StoredItem[];
 }
 
@@ -36,8 +44,8 @@ export class SnapshotFile {
     private readonly snapshot: () => Snapshot,
   ) {}
 
-  /** Reads the file: its models, then each item in order. No file is an empty store. */
-  async load(onModels: (state: ModelState) => void, onItem: (item: StoredItem) => void) {
+  /** Reads the file: its models and jobs, then each item in order. No file is an empty store. */
+  async load(onState: (state: SnapshotState) => void, onItem: (item: StoredItem) => void) {
     let handle: FileHandle;
     try {
       handle = await open(this.file, 'r');
@@ -57,7 +65,7 @@ export class SnapshotFile {
               `${this.file} has format ${String(header.format)}; this gateway reads format ${FILE_FORMAT}.`,
             );
           }
-          onModels(header);
+          onState(header);
           continue;
         }
         onItem(JSON.parse(line) as StoredItem);
@@ -113,8 +121,14 @@ export class SnapshotFile {
   }
 
   /** Writes `snapshot` to a temporary file next to the file, then renames it over the file. */
-  private async write({ models, active, items }: Snapshot): Promise<void> {
-    const header: FileHeader = { format: FILE_FORMAT, items: items.length, models, active };
+  private async write({ models, active, jobs, items }: Snapshot): Promise<void> {
+    const header: FileHeader = {
+      format: FILE_FORMAT,
+      items: items.length,
+      models,
+      active,
+      jobs: [...jobs],
+    };
     const directory = dirname(this.file);
     await mkdir(directory, { recursive: true });
     const temp = join(directory, `.${basename(this.file)}.${randomBytes(6).toString('hex')}.tmp`);

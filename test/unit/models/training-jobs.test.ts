@@ -116,4 +116,44 @@ describe('InMemoryJobStore', () => {
     expect((await store.get('old'))?.state).toBe('QUEUED');
     await expect(store.create(job({ id: 'old' }))).rejects.toThrow();
   });
+
+  it('tells a job whether it still holds its lock', async () => {
+    const store = new InMemoryJobStore();
+    expect(await store.holdsLock('IMAGE', 'a')).toBe(false);
+    await store.tryLock('IMAGE', 'a', 30_000);
+    expect(await store.holdsLock('IMAGE', 'a')).toBe(true);
+    expect(await store.holdsLock('TEXT', 'a')).toBe(false);
+    // a has no record: its lock goes stale, and b takes it over.
+    expect(await store.tryLock('IMAGE', 'b', -1)).toEqual({ acquired: true, tookOverFrom: 'a' });
+    expect(await store.holdsLock('IMAGE', 'a')).toBe(false);
+    expect(await store.holdsLock('IMAGE', 'b')).toBe(true);
+  });
+
+  it('saves on a new job and on a state change, not on a heartbeat alone', async () => {
+    let changes = 0;
+    const store = new InMemoryJobStore(() => changes++);
+    await store.create(job({ id: 'a', state: 'TRAINING' }));
+    expect(changes).toBe(1);
+    await store.update(job({ id: 'a', state: 'TRAINING', heartbeatAt: new Date().toISOString() }));
+    expect(changes).toBe(1);
+    await store.update(job({ id: 'a', state: 'DONE', version: 1 }));
+    expect(changes).toBe(2);
+  });
+
+  it('restores persisted jobs: a finished one as it was, one that ran as FAILED', async () => {
+    const store = new InMemoryJobStore();
+    await store.tryLock('IMAGE', 'running', 30_000);
+    const done = job({ id: 'done', state: 'DONE', version: 3 });
+    const running = job({ id: 'running', state: 'REHASHING' });
+    expect(store.restore([done, running], NOW)).toBe(1);
+    expect(await store.get('done')).toEqual(done);
+    expect(await store.get('running')).toEqual({
+      ...running,
+      state: 'FAILED',
+      error: STOPPED_REASON,
+      finishedAt: new Date(NOW).toISOString(),
+    });
+    // Locks are not restored: no job of an earlier run still runs.
+    expect(await store.holdsLock('IMAGE', 'running')).toBe(false);
+  });
 });
