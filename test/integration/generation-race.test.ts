@@ -28,7 +28,7 @@ describe.each<BackendKind>(['embedded', 'elasticsearch'])(
     beforeAll(async () => {
       gateway = await startGateway({
         backend: kind,
-        env: { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' },
+        env: { LSHQL_ES_TIMEOUT_MS: '20000', LSHQL_ES_MAX_RETRIES: '0' },
       });
       for (let i = 0; i < items.length; i += 300) {
         const response = await gateway.gql<IngestData>(INGEST, {
@@ -138,7 +138,7 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
       backend: 'elasticsearch',
       env: {
         LSHQL_KEEP_GENERATIONS: '1',
-        LSHQL_ES_TIMEOUT_MS: '2000',
+        LSHQL_ES_TIMEOUT_MS: '20000',
         LSHQL_ES_MAX_RETRIES: '0',
       },
     });
@@ -235,7 +235,7 @@ describe('replaced generations kept with LSHQL_KEEP_GENERATIONS', () => {
 
 describe('activations on two gateway instances sharing the indexes', () => {
   const prefix = freshPrefix();
-  const env = { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' };
+  const env = { LSHQL_ES_TIMEOUT_MS: '20000', LSHQL_ES_MAX_RETRIES: '0' };
   let first: Gateway;
   let second: Gateway;
 
@@ -347,7 +347,7 @@ describe('a carry-over that fails every try', () => {
   beforeAll(async () => {
     gateway = await startGateway({
       backend: 'elasticsearch',
-      env: { LSHQL_ES_TIMEOUT_MS: '2000', LSHQL_ES_MAX_RETRIES: '0' },
+      env: { LSHQL_ES_TIMEOUT_MS: '20000', LSHQL_ES_MAX_RETRIES: '0' },
     });
     const items = generateSyntheticItems({ count: 100, imageDim: 8, textDim: 6, topics: 3 });
     const response = await gateway.gql<IngestData>(INGEST, { items: items.map(toItemInput) });
