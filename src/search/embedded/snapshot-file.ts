@@ -37,6 +37,12 @@ export class SnapshotFile {
   private saveTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
   private saveError: unknown = null;
+  /**
+   * The load in progress: a save waits for it, since a snapshot taken halfway would hold only
+   * the items read so far and replace the whole file. After a failed load nothing is saved.
+   */
+  private loading: Promise<void> = Promise.resolve();
+  private loadFailed = false;
 
   constructor(
     private readonly file: string,
@@ -45,7 +51,21 @@ export class SnapshotFile {
   ) {}
 
   /** Reads the file: its models and jobs, then each item in order. No file is an empty store. */
-  async load(onState: (state: SnapshotState) => void, onItem: (item: StoredItem) => void) {
+  async load(
+    onState: (state: SnapshotState) => void,
+    onItem: (item: StoredItem) => void,
+  ): Promise<void> {
+    const run = this.read(onState, onItem);
+    this.loading = run.catch(() => {
+      this.loadFailed = true;
+    });
+    await run;
+  }
+
+  private async read(
+    onState: (state: SnapshotState) => void,
+    onItem: (item: StoredItem) => void,
+  ): Promise<void> {
     let handle: FileHandle;
     try {
       handle = await open(this.file, 'r');
@@ -92,7 +112,10 @@ export class SnapshotFile {
 
   /** Saves pending changes now (no-op without any). */
   async flush(): Promise<void> {
-    const run = this.saving.catch(() => undefined).then(() => this.saveIfDirty());
+    const run = this.saving
+      .catch(() => undefined)
+      .then(() => this.loading)
+      .then(() => this.saveIfDirty());
     this.saving = run;
     await run;
   }
@@ -108,7 +131,7 @@ export class SnapshotFile {
   }
 
   private async saveIfDirty(): Promise<void> {
-    if (!this.dirty) return;
+    if (!this.dirty || this.loadFailed) return;
     this.dirty = false;
     try {
       await this.write(this.snapshot());

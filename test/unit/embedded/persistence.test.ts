@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../../../src/search/embedded/embedded-backend.js';
+import { SnapshotFile } from '../../../src/search/embedded/snapshot-file.js';
+import type { StoredItem } from '../../../src/domain/item.js';
 import { item, model, plan, tokensClause } from './helpers.js';
 
 describe('EmbeddedBackend persistence', () => {
@@ -113,5 +115,46 @@ describe('EmbeddedBackend persistence', () => {
     await expect(new EmbeddedBackend({ file }).init()).rejects.toThrow(/truncated: 1 of 2/);
     await writeFile(file, `${JSON.stringify({ format: 99, items: 0 })}\n`);
     await expect(new EmbeddedBackend({ file }).init()).rejects.toThrow(/format 99/);
+  });
+
+  it('saves nothing while the file loads: a change noted early waits for every item', async () => {
+    const file = join(dir, 'store.jsonl');
+    const items = Array.from({ length: 20_000 }, (_, i) => item(`i${i}`, { title: `item ${i}` }));
+    const writer = new SnapshotFile(file, 0, () => ({ models: [], active: {}, jobs: [], items }));
+    writer.changed();
+    await writer.close();
+    // The backend notes a change while reading the header (jobs that ran are now FAILED); the
+    // save must not run before the last item is read, nor after a failed load.
+    const loaded: StoredItem[] = [];
+    const reader = new SnapshotFile(file, 1, () => ({
+      models: [],
+      active: {},
+      jobs: [],
+      items: loaded,
+    }));
+    await reader.load(
+      () => reader.changed(),
+      (stored) => loaded.push(stored),
+    );
+    await reader.close();
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(20_001);
+    expect(loaded).toHaveLength(20_000);
+
+    await writeFile(file, `${JSON.stringify({ format: 1, items: 3, models: [], active: {} })}\n`);
+    const broken = new SnapshotFile(file, 1, () => ({
+      models: [],
+      active: {},
+      jobs: [],
+      items: [],
+    }));
+    await expect(
+      broken.load(
+        () => broken.changed(),
+        () => undefined,
+      ),
+    ).rejects.toThrow(/truncated/);
+    await broken.close();
+    expect((await readFile(file, 'utf8')).trimEnd().split('\n')).toHaveLength(1);
   });
 });
