@@ -25,6 +25,7 @@ export function createBackend(
         exactK: !config.LSHQL_LEAN_OFF.includes('exact-k'),
         filterOnce: !config.LSHQL_LEAN_OFF.includes('filter-once'),
         float32: !config.LSHQL_LEAN_OFF.includes('float32'),
+        knnGate: !config.LSHQL_LEAN_OFF.includes('knn-gate'),
       },
       ...(onRequest ? { onRequest } : {}),
     });

@@ -25,15 +25,24 @@ export interface SimilarSearchBody {
  * for the hits needed only, not the whole rerank depth (Lucene sizes its top-k queue by k);
  * `filterOnce` states the candidate filter once beside several modalities' clauses instead of in
  * every "lacking" clause; `float32` sends query vectors at the float32 precision Elasticsearch
- * keeps (9 significant digits instead of 17).
+ * keeps (9 significant digits instead of 17); `knnGate` lets several modalities' `knn` clauses
+ * alone admit the candidates (a `must` of them), so the candidate filter is evaluated once per
+ * modality, inside its `knn`, and not again for the `bool` (it replaces `filterOnce`'s outer
+ * filter).
  */
 export interface CompileOptions {
   exactK: boolean;
   filterOnce: boolean;
   float32: boolean;
+  knnGate: boolean;
 }
 
-export const LEAN_QUERY: CompileOptions = { exactK: true, filterOnce: true, float32: true };
+export const LEAN_QUERY: CompileOptions = {
+  exactK: true,
+  filterOnce: true,
+  float32: true,
+  knnGate: true,
+};
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
 const HIT_FIELDS: string[] = [
@@ -119,7 +128,10 @@ interface SharedClauses {
   k: number;
   candidates: unknown[];
   several: boolean;
-  /** The candidate filter of the "lacking" clauses; empty when the `bool` states it once. */
+  /**
+   * The candidate filter of the "lacking" clauses; empty when the `bool` states it once or
+   * the `knn` clauses gate the candidates.
+   */
   lackingFilter: unknown[];
 }
 
@@ -168,7 +180,12 @@ function modalityClauses(
  * cosine of 0 from a `constant_score` clause. With weights summing to 1 the total is
  * (1 + weighted mean cosine)/2: the order is exact, and `exactScoreOf` recovers the mean.
  * With several modalities and `filterOnce`, the candidate filter is the `bool`'s own filter
- * and the "lacking" clauses test only the missing field.
+ * and the "lacking" clauses test only the missing field. With several modalities and `knnGate`
+ * (the default) there is no outer filter: a hit must match one of the `knn` clauses (`must`),
+ * which are filtered to the candidates, and the "lacking" clauses only add to such hits. Every
+ * candidate holds the vector of a modality it shares tokens in (or, filter-only, of an asked
+ * modality), so while each `knn` keeps every candidate (k ≥ their number) the hits are the
+ * same; beyond that, as before, a candidate outside every modality's k is dropped.
  */
 function rankedQuery(
   plan: SimilarPlan,
@@ -182,15 +199,26 @@ function rankedQuery(
     ...restrictions(plan),
   ];
   const several = rank.queries.length > 1;
-  const outerFilter = several && options.filterOnce;
+  // The gate needs a `knn` clause: a plan whose query vectors are all zero keeps the filter.
+  const gate = several && options.knnGate && rank.queries.some((q) => !isZeroNorm(q.vector));
+  const outerFilter = several && options.filterOnce && !gate;
   const shared: SharedClauses = {
     k: knnK(plan, rank, options),
     candidates,
     several,
-    lackingFilter: outerFilter ? [] : candidates,
+    lackingFilter: outerFilter || gate ? [] : candidates,
   };
   const weights = normalizedWeights(rank.queries);
   const should = rank.queries.flatMap((q, i) => modalityClauses(q, weights[i]!, shared, options));
+  if (gate) {
+    const isKnn = (c: unknown) => typeof c === 'object' && c !== null && 'knn' in c;
+    return {
+      bool: {
+        must: [{ bool: { should: should.filter(isKnn), minimum_should_match: 1 } }],
+        should: should.filter((c) => !isKnn(c)),
+      },
+    };
+  }
   return {
     bool: { ...(outerFilter ? { filter: candidates } : {}), should, minimum_should_match: 1 },
   };
