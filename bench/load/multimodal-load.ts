@@ -183,7 +183,10 @@ async function loadGatewayIndex(
     log(`reusing ${alias} (${data.count} items, both modalities hashed)`);
     return [];
   }
-  await deleteIndexes(es, `${PREFIX}-`);
+  // The gateway's own indexes only: the kNN peer's index does not depend on the models.
+  await deleteIndexes(es, `${PREFIX}-items`);
+  await deleteIndexes(es, `${PREFIX}-models`);
+  await deleteIndexes(es, `${PREFIX}-jobs`);
   const admin = await PrefixAdmin.open(esUrl, PREFIX);
   await admin.close();
   log(`loading ${data.count} items into ${alias}`);

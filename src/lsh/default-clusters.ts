@@ -23,6 +23,26 @@ export function defaultClusters(
   return Math.max(2, Math.min(maxClusters, bySample, byDim, sampleCount));
 }
 
+/**
+ * The narrowest subspace the default model shape cuts: in slices of fewer dimensions, each of
+ * the few cells a slice allows (at most 2^d, see `defaultClusters`) holds a large share of the
+ * items, so a token selects little and the token match admits nearly every item (a 64-d vector
+ * in 16 slices of 4 with 16 clusters: each token held by ~1/16 of the items).
+ */
+export const MIN_SUBSPACE_WIDTH = 8;
+
+/**
+ * The number of subspaces when the caller names none: `maxSubspaces` (LSHQL_SUBSPACES), but
+ * never so many that a subspace is narrower than MIN_SUBSPACE_WIDTH dimensions (measured on the
+ * rotated, padded width), at least 1 and at most `dim`. 128-d or wider vectors keep 16; 64-d
+ * (and 48-d, padded to 64 by the rotation) get 8 subspaces of 8.
+ */
+export function defaultSubspaces(dim: number, maxSubspaces: number, rotate: boolean): number {
+  const effective = rotate ? nextPowerOfTwo(dim) : dim;
+  const byWidth = Math.max(1, Math.floor(effective / MIN_SUBSPACE_WIDTH));
+  return Math.max(1, Math.min(maxSubspaces, dim, byWidth));
+}
+
 /** Width of the narrowest subspace the model will split `dim`-d vectors into. */
 export function subspaceWidth(dim: number, subspaces: number, rotate: boolean): number {
   const effective = rotate ? nextPowerOfTwo(dim) : dim;

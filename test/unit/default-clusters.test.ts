@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defaultClusters, subspaceWidth } from '../../src/lsh/default-clusters.js';
+import {
+  defaultClusters,
+  defaultSubspaces,
+  subspaceWidth,
+} from '../../src/lsh/default-clusters.js';
 
 describe('defaultClusters', () => {
   it('uses the configured maximum when the sample and the subspaces are large', () => {
@@ -30,5 +34,29 @@ describe('defaultClusters', () => {
     expect(subspaceWidth(48, 16, true)).toBe(4); // padded to 64
     expect(subspaceWidth(48, 16, false)).toBe(3);
     expect(subspaceWidth(384, 16, true)).toBe(32);
+  });
+});
+
+describe('defaultSubspaces', () => {
+  it('keeps the configured count while subspaces stay at least 8 dimensions wide', () => {
+    expect(defaultSubspaces(128, 16, true)).toBe(16);
+    expect(defaultSubspaces(784, 16, true)).toBe(16); // padded to 1024: 64-d slices
+  });
+
+  it('cuts fewer subspaces for small vectors, on the rotated (padded) width', () => {
+    expect(defaultSubspaces(64, 16, true)).toBe(8);
+    expect(defaultSubspaces(48, 16, true)).toBe(8); // padded to 64
+    expect(defaultSubspaces(48, 16, false)).toBe(6);
+    expect(defaultSubspaces(20, 16, false)).toBe(2);
+    // 8-d slices allow 256 cells: a 64-d vector on 10,000 samples gets 8 × 256.
+    expect(
+      defaultClusters(10_000, subspaceWidth(64, defaultSubspaces(64, 16, true), true), 256),
+    ).toBe(256);
+  });
+
+  it('gives at least one subspace, and never more than asked or than dimensions', () => {
+    expect(defaultSubspaces(5, 16, false)).toBe(1);
+    expect(defaultSubspaces(1, 16, true)).toBe(1);
+    expect(defaultSubspaces(256, 4, true)).toBe(4);
   });
 });
