@@ -15,9 +15,12 @@
  * point), --clients N (8), --warmup N (200 requests per point), --rounds N (alternating rounds of
  * the gateway variants, 1), --variants LIST (gateway settings also measured, one gateway each,
  * comma-separated NAME=VALUE; "" for none), --out FILE (docs/multimodal-load.md; "-" for none),
- * --skip-knn (the lshql points only, no native kNN peer).
+ * --skip-knn (the lshql points only, no native kNN peer), --clusters N (clusters per subspace
+ * asked of `trainModel` for both modalities; default: the gateway's default shape).
  * Without ELASTICSEARCH_URL a private node is started on BENCH_ES_PORT (9300). The indexes it
- * builds (prefix `bench-multi`) are kept and reused when their item count matches.
+ * builds (prefix `bench-multi`) are kept and reused when their item count matches and the
+ * gateway's active models have the shape this run would train (so a changed default shape or
+ * --clusters retrains and re-hashes).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +29,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { unitVector } from '../../src/lsh/vector-math.js';
+import { loadConfig } from '../../src/config.js';
+import {
+  defaultClusters,
+  defaultSubspaces,
+  subspaceWidth,
+} from '../../src/lsh/default-clusters.js';
 import { lshField } from '../../src/domain/modalities.js';
 import { compileSimilarQuery } from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
@@ -71,8 +80,10 @@ const { values: args } = parseArgs({
     },
     out: { type: 'string', default: 'docs/multimodal-load.md' },
     'skip-knn': { type: 'boolean', default: false },
+    clusters: { type: 'string' },
   },
 });
+const CLUSTERS = args.clusters === undefined ? undefined : Number(args.clusters);
 const ITEMS = args.large ? 100_000 : Number(args.items);
 const QUERIES = Number(args.queries);
 const SECONDS = Number(args.seconds);
@@ -155,9 +166,44 @@ async function countWhere(es: Client, index: string, field?: string): Promise<nu
   return (await es.count({ index, query })).count;
 }
 
-const TRAIN = `mutation Train($modality: Modality!) {
-  trainModel(modality: $modality) { version subspaces clusters trainedOn }
+const TRAIN = `mutation Train($modality: Modality!, $clusters: Int) {
+  trainModel(modality: $modality, clusters: $clusters) { version subspaces clusters trainedOn }
 }`;
+/** Training sample the gateway draws when the caller names none (src/services.ts). */
+const GATEWAY_SAMPLE = 10_000;
+
+/**
+ * The shape `trainModel` gives a modality in this run: the gateway's default rule
+ * (src/lsh/default-clusters.ts, on its configuration defaults) for `stored` vectors of `dim`
+ * values, or --clusters.
+ */
+function expectedShape(dim: number, stored: number): { subspaces: number; clusters: number } {
+  const config = loadConfig({});
+  const subspaces = defaultSubspaces(dim, config.LSHQL_SUBSPACES, config.LSHQL_ROTATE);
+  const clusters =
+    CLUSTERS ??
+    defaultClusters(
+      Math.min(GATEWAY_SAMPLE, stored),
+      subspaceWidth(dim, subspaces, config.LSHQL_ROTATE),
+      config.LSHQL_CLUSTERS,
+    );
+  return { subspaces, clusters };
+}
+
+/** The active models' shapes as "IMAGE 16×64,TEXT 8×64" (read from the gateway). */
+async function activeShapes(esUrl: string): Promise<string> {
+  const gateway = await startGatewayProcess(REPO, { elasticsearchUrl: esUrl, indexPrefix: PREFIX });
+  try {
+    const r = await graphql<ModelsAnswer>(gateway.url, MODELS, {});
+    return r.lshModels
+      .filter((m) => m.active)
+      .map((m) => `${m.modality} ${m.subspaces}×${m.clusters}`)
+      .sort()
+      .join(',');
+  } finally {
+    await gateway.stop();
+  }
+}
 interface TrainAnswer {
   trainModel: { version: number; subspaces: number; clusters: number; trainedOn: number };
 }
@@ -175,13 +221,25 @@ async function loadGatewayIndex(
   const alias = `${PREFIX}-items`;
   const imageCount = data.hasImage.reduce((a, b) => a + b, 0);
   const textCount = data.hasText.reduce((a, b) => a + b, 0);
+  const shape = (modality: string, dim: number, stored: number) => {
+    const s = expectedShape(dim, stored);
+    return `${modality} ${s.subspaces}×${s.clusters}`;
+  };
+  const wanted = [
+    shape('IMAGE', data.imageDim, imageCount),
+    shape('TEXT', data.textDim, textCount),
+  ].join(',');
   if (
     (await countWhere(es, alias)) === data.count &&
     (await countWhere(es, alias, 'image_lsh')) === imageCount &&
     (await countWhere(es, alias, 'text_lsh')) === textCount
   ) {
-    log(`reusing ${alias} (${data.count} items, both modalities hashed)`);
-    return [];
+    const active = await activeShapes(esUrl);
+    if (active === wanted) {
+      log(`reusing ${alias} (${data.count} items, both modalities hashed, ${active})`);
+      return [];
+    }
+    log(`${alias} has models ${active || 'none'}, this run trains ${wanted}: rebuilding`);
   }
   // The gateway's own indexes only: the kNN peer's index does not depend on the models.
   await deleteIndexes(es, `${PREFIX}-items`);
@@ -210,7 +268,10 @@ async function loadGatewayIndex(
   try {
     for (const modality of ['IMAGE', 'TEXT'] as const) {
       const started = performance.now();
-      const r = await graphql<TrainAnswer>(gateway.url, TRAIN, { modality });
+      const r = await graphql<TrainAnswer>(gateway.url, TRAIN, {
+        modality,
+        ...(CLUSTERS === undefined ? {} : { clusters: CLUSTERS }),
+      });
       const seconds = (performance.now() - started) / 1000;
       const m = r.trainModel;
       const line = `${modality}: v${m.version}, ${m.subspaces}×${m.clusters}, trained on ${m.trainedOn} vectors, trained and re-hashed in ${seconds.toFixed(0)} s`;
@@ -638,6 +699,7 @@ async function main() {
     `${args.large ? '--large' : `--items ${ITEMS}`} --queries ${QUERIES} --seconds ${SECONDS} ` +
     `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.join(',')}` +
     (args['skip-knn'] ? ' --skip-knn' : '') +
+    (CLUSTERS === undefined ? '' : ` --clusters ${CLUSTERS}`) +
     (args.out !== 'docs/multimodal-load.md' ? ` --out ${args.out}` : '');
   const lines = [
     '# Load: `similar` with two modalities, against Elasticsearch’s own kNN on both fields',
@@ -646,7 +708,7 @@ async function main() {
     '',
     `Data: ${data.count.toLocaleString('en-US')} synthetic items with a 128-d image and a 64-d text vector from shared latent topics (M1 says how hard). ` +
       `lshql: the gateway (\`node --import tsx src/main.ts\`, NODE_ENV=production, LOG_LEVEL=warn) as a child process on its defaults; ` +
-      `items bulk-loaded without tokens, then \`trainModel\` called through the gateway for each modality on its defaults ` +
+      `items bulk-loaded without tokens, then \`trainModel\` called through the gateway for each modality ${CLUSTERS === undefined ? 'on its defaults' : `with clusters ${CLUSTERS} (other settings on its defaults)`} ` +
       `(it samples stored items, so the query items may be in the sample; it re-hashes every stored item), then merged to one segment. ` +
       `Models: ${trained.join('; ')}. ` +
       `kNN peer: the same items in one index with an \`hnsw\` \`dense_vector\` per field (m 16, ef_construction 100, cosine, one segment), queried straight from the client.`,
