@@ -697,7 +697,7 @@ async function main() {
   const command =
     `ELASTICSEARCH_URL=${node.url} npm run bench:multi -- ` +
     `${args.large ? '--large' : `--items ${ITEMS}`} --queries ${QUERIES} --seconds ${SECONDS} ` +
-    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.join(',')}` +
+    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.length > 0 ? VARIANTS.join(',') : '""'}` +
     (args['skip-knn'] ? ' --skip-knn' : '') +
     (CLUSTERS === undefined ? '' : ` --clusters ${CLUSTERS}`) +
     (args.out !== 'docs/multimodal-load.md' ? ` --out ${args.out}` : '');
