@@ -14,9 +14,13 @@
  * Options: --items N (50000), --large (100,000 items), --queries N (200), --seconds S (8 per
  * point), --clients N (8), --warmup N (200 requests per point), --rounds N (alternating rounds of
  * the gateway variants, 1), --variants LIST (gateway settings also measured, one gateway each,
- * comma-separated NAME=VALUE; "" for none), --out FILE (docs/multimodal-load.md; "-" for none).
+ * comma-separated NAME=VALUE; "" for none), --out FILE (docs/multimodal-load.md; "-" for none),
+ * --skip-knn (the lshql points only, no native kNN peer), --clusters N (clusters per subspace
+ * asked of `trainModel` for both modalities; default: the gateway's default shape).
  * Without ELASTICSEARCH_URL a private node is started on BENCH_ES_PORT (9300). The indexes it
- * builds (prefix `bench-multi`) are kept and reused when their item count matches.
+ * builds (prefix `bench-multi`) are kept and reused when their item count matches and the
+ * gateway's active models have the shape this run would train (so a changed default shape or
+ * --clusters retrains and re-hashes).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -25,6 +29,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { unitVector } from '../../src/lsh/vector-math.js';
+import { loadConfig } from '../../src/config.js';
+import {
+  defaultClusters,
+  defaultSubspaces,
+  subspaceWidth,
+} from '../../src/lsh/default-clusters.js';
+import { lshField } from '../../src/domain/modalities.js';
+import { compileSimilarQuery } from '../../src/search/elasticsearch/query-compiler.js';
+import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
 import { encodeVector } from '../../src/search/elasticsearch/vector-encoding.js';
 import {
   MULTIMODAL,
@@ -66,8 +79,11 @@ const { values: args } = parseArgs({
         'LSHQL_MLT_MINIMUM_SHOULD_MATCH=3,LSHQL_MLT_MAX_DOC_FREQ=2000,LSHQL_RERANK_DEPTH=1000',
     },
     out: { type: 'string', default: 'docs/multimodal-load.md' },
+    'skip-knn': { type: 'boolean', default: false },
+    clusters: { type: 'string' },
   },
 });
+const CLUSTERS = args.clusters === undefined ? undefined : Number(args.clusters);
 const ITEMS = args.large ? 100_000 : Number(args.items);
 const QUERIES = Number(args.queries);
 const SECONDS = Number(args.seconds);
@@ -150,9 +166,44 @@ async function countWhere(es: Client, index: string, field?: string): Promise<nu
   return (await es.count({ index, query })).count;
 }
 
-const TRAIN = `mutation Train($modality: Modality!) {
-  trainModel(modality: $modality) { version subspaces clusters trainedOn }
+const TRAIN = `mutation Train($modality: Modality!, $clusters: Int) {
+  trainModel(modality: $modality, clusters: $clusters) { version subspaces clusters trainedOn }
 }`;
+/** Training sample the gateway draws when the caller names none (src/services.ts). */
+const GATEWAY_SAMPLE = 10_000;
+
+/**
+ * The shape `trainModel` gives a modality in this run: the gateway's default rule
+ * (src/lsh/default-clusters.ts, on its configuration defaults) for `stored` vectors of `dim`
+ * values, or --clusters.
+ */
+function expectedShape(dim: number, stored: number): { subspaces: number; clusters: number } {
+  const config = loadConfig({});
+  const subspaces = defaultSubspaces(dim, config.LSHQL_SUBSPACES, config.LSHQL_ROTATE);
+  const clusters =
+    CLUSTERS ??
+    defaultClusters(
+      Math.min(GATEWAY_SAMPLE, stored),
+      subspaceWidth(dim, subspaces, config.LSHQL_ROTATE),
+      config.LSHQL_CLUSTERS,
+    );
+  return { subspaces, clusters };
+}
+
+/** The active models' shapes as "IMAGE 16×64,TEXT 8×64" (read from the gateway). */
+async function activeShapes(esUrl: string): Promise<string> {
+  const gateway = await startGatewayProcess(REPO, { elasticsearchUrl: esUrl, indexPrefix: PREFIX });
+  try {
+    const r = await graphql<ModelsAnswer>(gateway.url, MODELS, {});
+    return r.lshModels
+      .filter((m) => m.active)
+      .map((m) => `${m.modality} ${m.subspaces}×${m.clusters}`)
+      .sort()
+      .join(',');
+  } finally {
+    await gateway.stop();
+  }
+}
 interface TrainAnswer {
   trainModel: { version: number; subspaces: number; clusters: number; trainedOn: number };
 }
@@ -170,15 +221,30 @@ async function loadGatewayIndex(
   const alias = `${PREFIX}-items`;
   const imageCount = data.hasImage.reduce((a, b) => a + b, 0);
   const textCount = data.hasText.reduce((a, b) => a + b, 0);
+  const shape = (modality: string, dim: number, stored: number) => {
+    const s = expectedShape(dim, stored);
+    return `${modality} ${s.subspaces}×${s.clusters}`;
+  };
+  const wanted = [
+    shape('IMAGE', data.imageDim, imageCount),
+    shape('TEXT', data.textDim, textCount),
+  ].join(',');
   if (
     (await countWhere(es, alias)) === data.count &&
     (await countWhere(es, alias, 'image_lsh')) === imageCount &&
     (await countWhere(es, alias, 'text_lsh')) === textCount
   ) {
-    log(`reusing ${alias} (${data.count} items, both modalities hashed)`);
-    return [];
+    const active = await activeShapes(esUrl);
+    if (active === wanted) {
+      log(`reusing ${alias} (${data.count} items, both modalities hashed, ${active})`);
+      return [];
+    }
+    log(`${alias} has models ${active || 'none'}, this run trains ${wanted}: rebuilding`);
   }
-  await deleteIndexes(es, `${PREFIX}-`);
+  // The gateway's own indexes only: the kNN peer's index does not depend on the models.
+  await deleteIndexes(es, `${PREFIX}-items`);
+  await deleteIndexes(es, `${PREFIX}-models`);
+  await deleteIndexes(es, `${PREFIX}-jobs`);
   const admin = await PrefixAdmin.open(esUrl, PREFIX);
   await admin.close();
   log(`loading ${data.count} items into ${alias}`);
@@ -202,7 +268,10 @@ async function loadGatewayIndex(
   try {
     for (const modality of ['IMAGE', 'TEXT'] as const) {
       const started = performance.now();
-      const r = await graphql<TrainAnswer>(gateway.url, TRAIN, { modality });
+      const r = await graphql<TrainAnswer>(gateway.url, TRAIN, {
+        modality,
+        ...(CLUSTERS === undefined ? {} : { clusters: CLUSTERS }),
+      });
       const seconds = (performance.now() - started) / 1000;
       const m = r.trainModel;
       const line = `${modality}: v${m.version}, ${m.subspaces}×${m.clusters}, trained on ${m.trainedOn} vectors, trained and re-hashed in ${seconds.toFixed(0)} s`;
@@ -297,6 +366,58 @@ async function activeModels(gateway: GatewayProcess): Promise<string[]> {
       (m) =>
         `${m.modality}: v${m.version}, ${m.subspaces}×${m.clusters}, trained on ${m.trainedOn} vectors (by an earlier run of this command, index reused)`,
     );
+}
+
+interface CandidateCounts {
+  /** Mean over the queries: items sharing a token with the query in either modality. */
+  both: number;
+  image: number;
+  text: number;
+}
+
+/**
+ * The token match's size, as `similar(id)` on the gateway's defaults sends it (more_like_this
+ * per modality on the item's own tokens, min_term_freq 1, min_doc_freq 1, max_query_terms = its
+ * tokens, minimum_should_match 1, the item excluded): the mean number of candidates per query,
+ * for both modalities OR-ed (what the exact ranking scores) and for each alone.
+ */
+async function candidateCounts(es: Client, data: MultimodalData): Promise<CandidateCounts> {
+  const alias = `${PREFIX}-items`;
+  const ids = data.queries.map((i) => data.ids[i]!);
+  const fields = [lshField('IMAGE'), lshField('TEXT')];
+  const docs = (await es.mget({ index: alias, ids, _source_includes: fields })).docs;
+  const sums = { both: 0, image: 0, text: 0 };
+  for (const [q, doc] of docs.entries()) {
+    const source = ('_source' in doc ? doc._source : {}) as Record<string, string[] | undefined>;
+    const clauseOf = (modality: 'IMAGE' | 'TEXT') => {
+      const tokens = source[lshField(modality)] ?? [];
+      return tokens.length > 0 ? [{ modality, tokens, boost: 1 }] : [];
+    };
+    const count = async (modalities: ('IMAGE' | 'TEXT')[]) => {
+      const clauses = modalities.flatMap(clauseOf);
+      const plan: SimilarPlan = {
+        clauses,
+        textFilter: null,
+        excludeIds: [ids[q]!],
+        candidates: 0,
+        mlt: {
+          ...DEFAULT_MLT_SETTINGS,
+          maxQueryTerms: Math.max(1, ...clauses.map((c) => c.tokens.length)),
+        },
+        vectorsFor: modalities,
+        countUpTo: data.count,
+      };
+      const body = compileSimilarQuery(plan, alias);
+      const r = await es.search({ index: alias, ...body, size: 0 } as never);
+      const total = r.hits.total;
+      return typeof total === 'number' ? total : (total?.value ?? 0);
+    };
+    sums.both += await count(['IMAGE', 'TEXT']);
+    sums.image += await count(['IMAGE']);
+    sums.text += await count(['TEXT']);
+  }
+  const n = docs.length;
+  return { both: sums.both / n, image: sums.image / n, text: sums.text / n };
 }
 
 const SIMILAR = `query Similar($id: ID!, $first: Int) {
@@ -411,6 +532,8 @@ async function tryServerRrf(es: Client, index: string, v: QueryVectors): Promise
   }
 }
 
+const fmtCount = (x: number) => Math.round(x).toLocaleString('en-US');
+
 async function main() {
   const node = await ensureElasticsearch(REPO);
   const es = adminClient(node.url);
@@ -434,11 +557,19 @@ async function main() {
 
   const trained = await loadGatewayIndex(es, node.url, data);
   const knnIndex = await loadKnnIndex(es, data);
+  const candidates = await candidateCounts(es, data);
+  log(
+    `token-match candidates per query: ${candidates.both.toFixed(0)} (image ${candidates.image.toFixed(0)}, text ${candidates.text.toFixed(0)})`,
+  );
 
   const points: Point[] = [];
   const gateways: { label: string; env: Record<string, string> }[] = [
     { label: 'defaults', env: {} },
-    { label: 'all lean parts off', env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32' } },
+    { label: 'knn-gate off', env: { LSHQL_LEAN_OFF: 'knn-gate' } },
+    {
+      label: 'all lean parts off',
+      env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,knn-gate' },
+    },
     // Settings (not code changes) that narrow the exact scoring: one gateway each.
     ...VARIANTS.map((v) => {
       const [name, value] = v.split('=') as [string, string];
@@ -478,7 +609,7 @@ async function main() {
   const serverRrf = await tryServerRrf(client, knnIndex, vectors);
   log(`retriever.rrf: ${serverRrf}`);
   try {
-    for (const nc of NUM_CANDIDATES) {
+    for (const nc of args['skip-knn'] ? [] : NUM_CANDIDATES) {
       points.push(
         await measure(
           SHAPE,
@@ -490,7 +621,7 @@ async function main() {
         ),
       );
     }
-    for (const nc of NUM_CANDIDATES) {
+    for (const nc of args['skip-knn'] ? [] : NUM_CANDIDATES) {
       points.push(
         await measure(
           SHAPE,
@@ -521,6 +652,10 @@ async function main() {
       [`exact fused top-${K} also in the exact image-only top-${K}`, pct(hard.imageOverlap)],
       [`exact fused top-${K} also in the exact text-only top-${K}`, pct(hard.textOverlap)],
       [`exact fused top-${K} lacking one modality`, pct(hard.lackingOne)],
+      [
+        'token-match candidates per query, both modalities (image alone / text alone)',
+        `${fmtCount(candidates.both)} (${fmtCount(candidates.image)} / ${fmtCount(candidates.text)})`,
+      ],
     ],
     note:
       `Generator (bench/data/multimodal-data.ts, seed ${s.seed}): ${s.topics} topics × ${s.subTopicsPerTopic} sub-topics in a ${s.latentDim}-d latent space ` +
@@ -529,7 +664,10 @@ async function main() {
       `each modality adds a private ${s.privateDim}-d latent part (σ ${s.privateSigma}), mixes through its own random matrix with rows scaled by 1/√(i+1) ` +
       `(image ${s.imageDim}-d, text ${s.textDim}-d) and adds noise σ ${s.noiseSigma}/√(i+1) per dimension; ` +
       `${pct(s.noTextFraction)} of the items lack text and ${pct(s.noImageFraction)} lack an image (query items have both). ` +
-      `A missing modality counts a cosine of 0 in the mean, so such items rarely reach a fused top-${K}.`,
+      `A missing modality counts a cosine of 0 in the mean, so such items rarely reach a fused top-${K}. ` +
+      `Token-match candidates: the mean over the query items of the items sharing at least one token with the query (the query item left out), ` +
+      `counted with the gateway's default token match (more_like_this on the item's own tokens, minimum_should_match 1) on the models below; ` +
+      `the exact ranking scores every one of them.`,
   };
   const common =
     'kNN: the query vectors sent by the client (no lookup of the stored item); vectors are not in ' +
@@ -545,7 +683,8 @@ async function main() {
       points,
       `${QUERIES} query items (both modalities, indexed). Truth: exact top-${K} by the mean of image and text cosine. ` +
         `lshql: \`similar(id, first: ${K})\` over HTTP (both modalities the item has, weights 1 and 1); ` +
-        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32; the other lshql rows change one setting each (configuration, not code): ` +
+        `"knn-gate off" is LSHQL_LEAN_OFF=knn-gate (the candidate filter stated once more, for the \`bool\`, beside each \`knn\` clause's); ` +
+        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32,knn-gate; the other lshql rows change one setting each (configuration, not code): ` +
         `LSHQL_MLT_MINIMUM_SHOULD_MATCH (tokens of one modality a candidate must share; default 1), ` +
         `LSHQL_MLT_MAX_DOC_FREQ (tokens held by more items are left out of the match; default none), ` +
         `LSHQL_RERANK_DEPTH (candidates each modality's exact \`knn\` clause keeps; default 10,000). ` +
@@ -558,7 +697,10 @@ async function main() {
   const command =
     `ELASTICSEARCH_URL=${node.url} npm run bench:multi -- ` +
     `${args.large ? '--large' : `--items ${ITEMS}`} --queries ${QUERIES} --seconds ${SECONDS} ` +
-    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.join(',')}`;
+    `--clients ${CLIENTS} --warmup ${WARMUP} --rounds ${ROUNDS} --variants ${VARIANTS.length > 0 ? VARIANTS.join(',') : '""'}` +
+    (args['skip-knn'] ? ' --skip-knn' : '') +
+    (CLUSTERS === undefined ? '' : ` --clusters ${CLUSTERS}`) +
+    (args.out !== 'docs/multimodal-load.md' ? ` --out ${args.out}` : '');
   const lines = [
     '# Load: `similar` with two modalities, against Elasticsearch’s own kNN on both fields',
     '',
@@ -566,7 +708,7 @@ async function main() {
     '',
     `Data: ${data.count.toLocaleString('en-US')} synthetic items with a 128-d image and a 64-d text vector from shared latent topics (M1 says how hard). ` +
       `lshql: the gateway (\`node --import tsx src/main.ts\`, NODE_ENV=production, LOG_LEVEL=warn) as a child process on its defaults; ` +
-      `items bulk-loaded without tokens, then \`trainModel\` called through the gateway for each modality on its defaults ` +
+      `items bulk-loaded without tokens, then \`trainModel\` called through the gateway for each modality ${CLUSTERS === undefined ? 'on its defaults' : `with clusters ${CLUSTERS} (other settings on its defaults)`} ` +
       `(it samples stored items, so the query items may be in the sample; it re-hashes every stored item), then merged to one segment. ` +
       `Models: ${trained.join('; ')}. ` +
       `kNN peer: the same items in one index with an \`hnsw\` \`dense_vector\` per field (m 16, ef_construction 100, cosine, one segment), queried straight from the client.`,
@@ -593,7 +735,7 @@ async function main() {
   }
   writeFileSync(
     join(cacheDir, 'multimodal-load.json'),
-    JSON.stringify({ started, hard, trained, serverRrf, points }, null, 2),
+    JSON.stringify({ started, hard, candidates, trained, serverRrf, points }, null, 2),
   );
   await es.close();
   await node.stop();

@@ -1,5 +1,5 @@
 import { ErrorCode, LshqlError } from '../domain/errors.js';
-import { defaultClusters, subspaceWidth } from '../lsh/default-clusters.js';
+import { defaultClusters, defaultSubspaces, subspaceWidth } from '../lsh/default-clusters.js';
 import { createRandom } from '../lsh/seeded-random.js';
 import type { Metric } from '../lsh/lsh-model.js';
 import type { ModelRegistry } from './model-registry.js';
@@ -142,7 +142,7 @@ export class ModelTrainingService {
       const subspaces = positiveInt(
         request.subspaces,
         'subspaces',
-        Math.min(this.defaults.subspaces, dim),
+        defaultSubspaces(dim, this.defaults.subspaces, this.defaults.rotate),
       );
       if (subspaces > dim) {
         throw new LshqlError(

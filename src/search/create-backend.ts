@@ -26,6 +26,7 @@ export function createBackend(
         filterOnce: !config.LSHQL_LEAN_OFF.includes('filter-once'),
         float32: !config.LSHQL_LEAN_OFF.includes('float32'),
         likeText: !config.LSHQL_LEAN_OFF.includes('like-text'),
+        knnGate: !config.LSHQL_LEAN_OFF.includes('knn-gate'),
       },
       ...(onRequest ? { onRequest } : {}),
     });

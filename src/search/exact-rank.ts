@@ -25,7 +25,9 @@ export function exactScore(
  * holding that vector nothing; with several modalities (or a zero query vector), a candidate
  * without the vector scores w/2 there (cosine 0). With one modality the result is the exact
  * top `size` of every candidate; with several, it is exact for every candidate among the best
- * `perModality` of each modality. Ties keep the given (token-match) order; vectors are dropped.
+ * `perModality` of each modality, and a candidate among none of them is dropped (the `knn`
+ * clauses admit the hits) unless every query vector is zero. Ties keep the given (token-match)
+ * order; vectors are dropped.
  */
 export function rankExactly(
   candidates: readonly Candidate[],
@@ -34,6 +36,9 @@ export function rankExactly(
 ): Candidate[] {
   const weights = normalizedWeights(ranking.queries);
   const scores = new Map<Candidate, number>();
+  // Several modalities: only candidates some `knn` clause keeps are hits (see `rankedQuery`).
+  const gated = ranking.queries.length > 1 && ranking.queries.some((q) => !isZeroNorm(q.vector));
+  const kept = new Set<Candidate>();
   ranking.queries.forEach((q, i) => {
     const w = weights[i]!;
     const add = (c: Candidate, score: number) => scores.set(c, (scores.get(c) ?? 0) + score);
@@ -52,11 +57,14 @@ export function rankExactly(
     }
     // Stable: equal cosines keep the token-match order.
     holding.sort((a, b) => b.cos - a.cos);
-    for (const { c, cos } of holding.slice(0, perModality)) add(c, heldScore(w, cos));
+    for (const { c, cos } of holding.slice(0, perModality)) {
+      add(c, heldScore(w, cos));
+      kept.add(c);
+    }
   });
   const scored = candidates.flatMap((candidate) => {
     const score = scores.get(candidate);
-    return score === undefined
+    return score === undefined || (gated && !kept.has(candidate))
       ? []
       : [{ ...candidate, vectors: {}, exactScore: meanCosineOf(score) }];
   });

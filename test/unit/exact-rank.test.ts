@@ -79,6 +79,17 @@ describe('rankExactly', () => {
       100,
     );
     expect(uncut[0]!.item.id).toBe('text-best');
+    // A candidate kept by no modality is no hit, even when it lacks one (no lacking score alone).
+    const gated = rankExactly(
+      [
+        candidate('image-best', [1, 0], [0, 1]),
+        candidate('text-best', [0, 1], [1, 0]),
+        candidate('image-only', [0.5, 1]),
+      ],
+      { queries: [image([1, 0]), { modality: 'TEXT', vector: [1, 0], weight: 1 }], size: 3 },
+      1,
+    );
+    expect(gated.map((c) => c.item.id)).toEqual(['image-best', 'text-best']);
     expect(uncut[0]!.exactScore).toBeCloseTo((1 / Math.sqrt(1.25) + 1) / 2, 12);
   });
 });

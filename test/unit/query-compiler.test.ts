@@ -187,8 +187,12 @@ describe('compileSimilarQuery with exact ranking', () => {
     },
   };
   type Clause = Record<string, Record<string, unknown>>;
-  const shouldOf = (plan: SimilarPlan) =>
-    compileSimilarQuery(plan, 'lshql-items').query.bool.should as Clause[];
+  /** The score clauses: the bool's `should`, and the `knn` gate's when there is one. */
+  const shouldOf = (plan: SimilarPlan, options = LEAN_QUERY) => {
+    const bool = compileSimilarQuery(plan, 'lshql-items', options).query.bool;
+    const gate = (bool.must as { bool: { should: Clause[] } }[] | undefined)?.[0]?.bool.should;
+    return [...(gate ?? []), ...(bool.should as Clause[])];
+  };
 
   it('scores the token-match candidates with a flat knn clause per modality, vectors left out', () => {
     const body = compileSimilarQuery(ranked, 'lshql-items');
@@ -220,14 +224,63 @@ describe('compileSimilarQuery with exact ranking', () => {
     expect(JSON.stringify(lacking[1])).toContain('{"exists":{"field":"text_vector"}}');
   });
 
+  it('lets the knn clauses of several modalities gate the candidates, with no outer filter', () => {
+    const bool = compileSimilarQuery(ranked, 'lshql-items').query.bool;
+    expect(bool.filter).toBeUndefined();
+    const gate = bool.must as { bool: { should: Clause[]; minimum_should_match: number } }[];
+    expect(gate).toHaveLength(1);
+    expect(gate[0]!.bool.minimum_should_match).toBe(1);
+    expect(gate[0]!.bool.should.map((c) => c.knn!.field)).toEqual(['image_vector', 'text_vector']);
+    // The candidate filter (two token clauses) is only inside the knn clauses: once per modality.
+    const candidateFilter = JSON.stringify(gate[0]!.bool.should[0]!.knn!.filter);
+    expect(JSON.stringify(bool).split(candidateFilter).length - 1).toBe(2);
+    expect(JSON.stringify(bool).split('more_like_this').length - 1).toBe(4);
+    // The lacking clauses only add w / 2 to hits the gate admits.
+    const lacking = bool.should as Clause[];
+    expect(lacking.map((c) => c.constant_score!.boost)).toEqual([0.375, 0.125]);
+    expect(JSON.stringify(lacking)).not.toContain('more_like_this');
+    // A zero query vector adds w / 2 to every admitted hit; all zero: the candidate filter stays.
+    const zeroText = shouldOf({
+      ...ranked,
+      rank: {
+        queries: [ranked.rank!.queries[0]!, { modality: 'TEXT', vector: [0, 0], weight: 1 }],
+        size: 10,
+      },
+    });
+    expect(zeroText.map((c) => Object.keys(c)[0])).toEqual([
+      'knn',
+      'constant_score',
+      'constant_score',
+    ]);
+    expect(zeroText[2]).toEqual({
+      constant_score: { filter: { bool: { filter: [{ match_all: {} }] } }, boost: 0.125 },
+    });
+    const allZero = compileSimilarQuery(
+      {
+        ...ranked,
+        rank: {
+          queries: [
+            { modality: 'IMAGE', vector: [0, 0], weight: 1 },
+            { modality: 'TEXT', vector: [0, 0], weight: 1 },
+          ],
+          size: 10,
+        },
+      },
+      'lshql-items',
+    ).query.bool;
+    expect(allZero.must).toBeUndefined();
+    expect(JSON.stringify(allZero.filter)).toContain('more_like_this');
+  });
+
   it('states the candidate filter once for several modalities, in every clause when asked', () => {
-    const lean = compileSimilarQuery(ranked, 'lshql-items').query.bool;
+    const NO_GATE = { ...LEAN_QUERY, knnGate: false };
+    const lean = compileSimilarQuery(ranked, 'lshql-items', NO_GATE).query.bool;
     const knnFilter = (lean.should as Clause[]).find((c) => c.knn)!.knn!.filter;
     expect(lean.filter).toEqual(knnFilter);
     expect(lean.minimum_should_match).toBe(1);
     const lacking = (lean.should as Clause[]).filter((c) => c.constant_score);
     expect(JSON.stringify(lacking)).not.toContain('more_like_this');
-    const full = compileSimilarQuery(ranked, 'lshql-items', { ...LEAN_QUERY, filterOnce: false });
+    const full = compileSimilarQuery(ranked, 'lshql-items', { ...NO_GATE, filterOnce: false });
     expect(full.query.bool.filter).toBeUndefined();
     const fullLacking = (full.query.bool.should as Clause[]).filter((c) => c.constant_score);
     expect(fullLacking.every((c) => JSON.stringify(c).includes('more_like_this'))).toBe(true);

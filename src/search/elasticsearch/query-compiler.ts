@@ -30,13 +30,18 @@ export interface SimilarSearchBody {
  * `queryVector`); `likeText` gives `more_like_this` the query tokens
  * as one whitespace-separated text analysed by the `whitespace` analyzer instead of as an
  * artificial document (which Elasticsearch turns into an internal term-vectors request per
- * shard, parsing the document through the mapping): the same terms with the same frequencies.
+ * shard, parsing the document through the mapping): the same terms with the same frequencies;
+ * `knnGate` lets several modalities' `knn` clauses
+ * alone admit the candidates (a `must` of them), so the candidate filter is evaluated once per
+ * modality, inside its `knn`, and not again for the `bool` (it replaces `filterOnce`'s outer
+ * filter).
  */
 export interface CompileOptions {
   exactK: boolean;
   filterOnce: boolean;
   float32: boolean;
   likeText: boolean;
+  knnGate: boolean;
 }
 
 export const LEAN_QUERY: CompileOptions = {
@@ -44,6 +49,7 @@ export const LEAN_QUERY: CompileOptions = {
   filterOnce: true,
   float32: true,
   likeText: true,
+  knnGate: true,
 };
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
@@ -146,7 +152,10 @@ interface SharedClauses {
   k: number;
   candidates: unknown[];
   several: boolean;
-  /** The candidate filter of the "lacking" clauses; empty when the `bool` states it once. */
+  /**
+   * The candidate filter of the "lacking" clauses; empty when the `bool` states it once or
+   * the `knn` clauses gate the candidates.
+   */
   lackingFilter: unknown[];
 }
 
@@ -195,7 +204,12 @@ function modalityClauses(
  * cosine of 0 from a `constant_score` clause. With weights summing to 1 the total is
  * (1 + weighted mean cosine)/2: the order is exact, and `exactScoreOf` recovers the mean.
  * With several modalities and `filterOnce`, the candidate filter is the `bool`'s own filter
- * and the "lacking" clauses test only the missing field.
+ * and the "lacking" clauses test only the missing field. With several modalities and `knnGate`
+ * (the default) there is no outer filter: a hit must match one of the `knn` clauses (`must`),
+ * which are filtered to the candidates, and the "lacking" clauses only add to such hits. Every
+ * candidate holds the vector of a modality it shares tokens in (or, filter-only, of an asked
+ * modality), so while each `knn` keeps every candidate (k ≥ their number) the hits are the
+ * same; beyond that, as before, a candidate outside every modality's k is dropped.
  */
 function rankedQuery(
   plan: SimilarPlan,
@@ -209,15 +223,26 @@ function rankedQuery(
     ...restrictions(plan),
   ];
   const several = rank.queries.length > 1;
-  const outerFilter = several && options.filterOnce;
+  // The gate needs a `knn` clause: a plan whose query vectors are all zero keeps the filter.
+  const gate = several && options.knnGate && rank.queries.some((q) => !isZeroNorm(q.vector));
+  const outerFilter = several && options.filterOnce && !gate;
   const shared: SharedClauses = {
     k: knnK(plan, rank, options),
     candidates,
     several,
-    lackingFilter: outerFilter ? [] : candidates,
+    lackingFilter: outerFilter || gate ? [] : candidates,
   };
   const weights = normalizedWeights(rank.queries);
   const should = rank.queries.flatMap((q, i) => modalityClauses(q, weights[i]!, shared, options));
+  if (gate) {
+    const isKnn = (c: unknown) => typeof c === 'object' && c !== null && 'knn' in c;
+    return {
+      bool: {
+        must: [{ bool: { should: should.filter(isKnn), minimum_should_match: 1 } }],
+        should: should.filter((c) => !isKnn(c)),
+      },
+    };
+  }
   return {
     bool: { ...(outerFilter ? { filter: candidates } : {}), should, minimum_should_match: 1 },
   };

@@ -58,6 +58,15 @@ describe('ModelTrainingService', () => {
     expect(await one.backend.models.list()).toEqual([]);
   });
 
+  it('cuts no default subspace narrower than 8 dimensions; asked-for subspaces stay', async () => {
+    const s = await filled();
+    // 8-d vectors, unrotated, at most 4 subspaces by default: one of 8 dimensions.
+    expect(await s.training.train({ modality: 'IMAGE' })).toMatchObject({ dim: 8, subspaces: 1 });
+    expect(await s.training.train({ modality: 'IMAGE', subspaces: 4 })).toMatchObject({
+      subspaces: 4,
+    });
+  });
+
   it('publishes the next version, activates it and re-hashes every item with it', async () => {
     const s = await filled();
     const phases: TrainingProgress['phase'][] = [];
