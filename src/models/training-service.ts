@@ -182,7 +182,10 @@ export class ModelTrainingService {
       await guard?.('publish');
       const record = await this.registry.publish(modality, model);
       await guard?.('activate');
-      await this.activate(modality, record.version, onProgress, seen);
+      // Checked again once the activation lock is held (waiting for it may take long, and the
+      // job's lock may be taken over meanwhile) and right before the switch.
+      const beforeSwitch = guard ? () => guard('activate') : undefined;
+      await this.activate(modality, record.version, onProgress, seen, beforeSwitch);
       return { ...record, active: true };
     } finally {
       this.running.delete(modality);
@@ -225,6 +228,8 @@ export class ModelTrainingService {
     onProgress?: (progress: TrainingProgress) => void,
     /** Items expected to be re-hashed, when known (reported as the progress total). */
     total?: number,
+    /** Throws when the version is no longer wanted; checked under the activation lock. */
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const active = await this.registry.load(modality, version);
     onProgress?.({ phase: 'rehashing', done: 0, ...(total === undefined ? {} : { total }) });
@@ -238,6 +243,7 @@ export class ModelTrainingService {
         const model = await this.registry.load(otherModality, otherVersion);
         return (vectors) => hashVectors(this.compute, model, vectors);
       },
+      beforeSwitch,
     );
     this.registry.invalidate();
     return rehashed;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
+import { ErrorCode, LshqlError } from '../../src/domain/errors.js';
 import { hashVectors } from '../../src/models/hash-vectors.js';
+import type { HashBatch } from '../../src/models/ports.js';
 import {
   ElasticsearchBackend,
   nextGenerationIndex,
@@ -338,6 +340,70 @@ describe('a generation left half-built by an activation whose gateway stopped', 
     await backend.refresh();
     expect(await backend.countItems()).toBe(50);
     expect(await backend.getItems(['half'])).toEqual([null]);
+  });
+
+  it('keeps the generation replaced a moment ago when the next activation starts: a late write to it fails', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const replaced = (await backend.generation()).id;
+    const model = await gateway.services.jobs.trainAndWait({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    const live = (await backend.generation()).id;
+    expect(live).not.toBe(replaced);
+    const registered = await gateway.services.registry.load('IMAGE', model.version);
+    let checked = false;
+    await backend.activateModel('IMAGE', model.version, async (vectors) => {
+      if (!checked) {
+        checked = true;
+        // A write aimed at the generation replaced by the previous activation, still on its way:
+        // refused by the write block (and sent again to the live one), not swallowed by an index
+        // of that name auto-created after a delete.
+        expect((await backend.client.indices.exists({ index: replaced })).valueOf()).toBe(true);
+        await expect(
+          backend.client.index({ index: replaced, id: 'late', document: { id: 'late' } }),
+        ).rejects.toThrow(/block/);
+      }
+      return hashVectors(gateway.services.compute, registered, vectors);
+    });
+    expect(checked).toBe(true);
+  });
+
+  it('switches nothing when the check before the switch fails, and deletes no index the alias names', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const live = await backend.generation();
+    const target = nextGenerationIndex(backend.itemsAlias, live.id);
+    const registered = await gateway.services.registry.load('IMAGE', live.versions.IMAGE!);
+    const hash: HashBatch = (vectors) => hashVectors(gateway.services.compute, registered, vectors);
+    let checks = 0;
+    // The version is no longer wanted by the time the copy is done: the new generation goes.
+    await expect(
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
+        checks++;
+        if (checks === 2) throw new LshqlError(ErrorCode.CONFLICT, 'no longer wanted');
+      }),
+    ).rejects.toThrow('no longer wanted');
+    expect(checks).toBe(2);
+    expect(await backend.generation()).toEqual(live);
+    expect((await backend.client.indices.exists({ index: target })).valueOf()).toBe(false);
+
+    // The alias names the new generation by the time the activation fails (as after a switch
+    // whose answer was lost): it stays.
+    await expect(
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
+        if (!(await backend.client.indices.exists({ index: target })).valueOf()) return;
+        await backend.client.indices.updateAliases({
+          actions: [{ add: { index: target, alias: backend.itemsAlias } }],
+        });
+        throw new Error('failed after the alias named the new generation');
+      }),
+    ).rejects.toThrow('failed after the alias named the new generation');
+    expect((await backend.client.indices.exists({ index: target })).valueOf()).toBe(true);
+    await backend.client.indices.updateAliases({
+      actions: [{ remove: { index: target, alias: backend.itemsAlias } }],
+    });
+    await backend.client.indices.delete({ index: target });
   });
 });
 

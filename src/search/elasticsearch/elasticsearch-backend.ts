@@ -195,8 +195,16 @@ export class ElasticsearchBackend implements SearchBackend {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
-    return this.generations.activateModel(modality, version, hash, onProgress, hashWith);
+    return this.generations.activateModel(
+      modality,
+      version,
+      hash,
+      onProgress,
+      hashWith,
+      beforeSwitch,
+    );
   }
 
   async refresh(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { ErrorCode, LshqlError } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
 import type { Generation, GenerationStore, HashBatch, HashWith } from '../../models/ports.js';
 import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
@@ -41,6 +42,14 @@ const PENDING_GC_DELETES = '7d';
 const DEFAULT_GC_DELETES = '60s';
 /** Tries of the carry-over after an alias switch, 0.5 s, 1 s, 2 s and 4 s apart. */
 const CARRY_OVER_ATTEMPTS = 5;
+
+/** The activation lock was taken over while this activation ran (it missed its heartbeats). */
+function lockTakenOver(): LshqlError {
+  return new LshqlError(
+    ErrorCode.CONFLICT,
+    'Another activation took over while this one ran (its heartbeats were missed); nothing was switched. Activate the model again once the other activation is done.',
+  );
+}
 
 /** Runs `step` until it succeeds, `attempts` times at most, waiting longer after each failure. */
 async function retried(attempts: number, step: () => Promise<void>): Promise<void> {
@@ -125,12 +134,13 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     // One activation at a time, on this instance and across instances (the activation lock of
     // the alias): two (of two modalities) would both build the next generation, or one would
     // delete the generation the other still copies from. The second builds on the first's.
     const run = this.activations.then(() =>
-      this.activateLocked(modality, version, hash, onProgress, hashWith),
+      this.activateLocked(modality, version, hash, onProgress, hashWith, beforeSwitch),
     );
     this.activations = run.catch(() => undefined);
     return run;
@@ -142,10 +152,21 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
     try {
-      return await this.activate(modality, version, hash, onProgress, lease, hashWith);
+      // The lock may have been waited for long: whoever asked may no longer want this version.
+      await beforeSwitch?.();
+      return await this.activate(
+        modality,
+        version,
+        hash,
+        onProgress,
+        lease,
+        hashWith,
+        beforeSwitch,
+      );
     } finally {
       await lease?.release().catch(() => undefined);
     }
@@ -160,18 +181,26 @@ export class Generations implements GenerationStore {
     onProgress?: (rehashed: number) => void,
     lease: ActivationLease | null = null,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const current = await this.live();
     // A carry-over an earlier activation could not finish: the writes it would bring over
     // exist only in the generation it copies from, so it is finished before anything goes.
     if (current.pending)
       await this.finishCarryOver(current.id, current.versions, current.pending, hashWith);
-    // Replaced generations beyond those to keep (a cleanup cut short by a restart).
-    await this.deleteReplacedGenerations(current.id, this.keepGenerations);
+    // Replaced generations beyond those to keep (a cleanup cut short by a restart). The most
+    // recently replaced one stays whatever the setting: a write aimed at it may still be on its
+    // way (it fails on the write block and is sent again); deleted, its name would be
+    // auto-created by that write, which would swallow it. The scheduled cleanup deletes it.
+    await this.deleteReplacedGenerations(current.id, Math.max(1, this.keepGenerations));
     const target = nextGenerationIndex(this.alias, current.id);
     const newVersions = { ...current.versions, [modality]: version };
     // Left half-built by an activation whose gateway stopped (never live: it is newer than the
     // live one, and no other activation runs while this one holds the lock): built again.
+    // Never if the alias names it (a lookup that fails stops the activation here).
+    if ((await this.aliasedIndexes()).has(target)) {
+      throw new Error('the next generation of the items index is live already; nothing switched.');
+    }
     await this.transport.call('delete', (client) =>
       client.indices.delete({ index: target }, { ignore: [404] }),
     );
@@ -208,10 +237,6 @@ export class Generations implements GenerationStore {
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
-      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
-      if (lease && !(await lease.stillHeld())) {
-        throw new Error(`the activation lock of ${this.alias} was taken over; nothing switched.`);
-      }
       // Pending until the catch-up below is done: if it never is, the next activation finishes
       // it, and no cleanup deletes the generation it copies from meanwhile.
       await this.putMeta(target, newVersions, {
@@ -221,6 +246,10 @@ export class Generations implements GenerationStore {
         version,
         switched_at: this.revisions.next(),
       });
+      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
+      // Checked last before the switch, as is whether the version is still wanted.
+      if (lease && !(await lease.stillHeld())) throw lockTakenOver();
+      await beforeSwitch?.();
       await this.transport.call('alias', (client) =>
         client.indices.updateAliases({
           actions: [
@@ -230,10 +259,15 @@ export class Generations implements GenerationStore {
         }),
       );
     } catch (error) {
-      const client = this.transport.client;
-      const aliases = await client.indices.getAlias({ name: this.alias }).catch(() => ({}));
-      // Not switched yet: drop the half-built generation and keep serving the current one.
-      if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
+      // Not switched: drop the half-built generation and keep serving the current one. Only if
+      // the alias surely does not name it (a switch whose answer was lost did switch); when
+      // that cannot be told, it stays, and the next activation builds it again.
+      const aliased = await this.aliasedIndexes().catch(() => null);
+      if (aliased && !aliased.has(target)) {
+        await this.transport.client.indices
+          .delete({ index: target }, { ignore: [404] })
+          .catch(() => undefined);
+      }
       throw error;
     }
     // Switched: what reached the old generation meanwhile exists nowhere else, so carrying it
@@ -256,6 +290,14 @@ export class Generations implements GenerationStore {
     // that write and swallow it), then goes unless LSHQL_KEEP_GENERATIONS keeps it.
     this.scheduleCleanup(target);
     return rehashedIds.size;
+  }
+
+  /** The indexes the alias names now (throws when that cannot be told). */
+  private async aliasedIndexes(): Promise<Set<string>> {
+    const aliases = await this.transport.call('alias', (client) =>
+      client.indices.getAlias({ name: this.alias }, { ignore: [404] }),
+    );
+    return new Set(Object.keys(aliases).filter((key) => key !== 'error' && key !== 'status'));
   }
 
   /** Sets a generation's mapping `_meta`: its model versions and the pending carry-over. */
@@ -298,8 +340,9 @@ export class Generations implements GenerationStore {
     );
     if (exists) {
       if (!hashWith) {
+        // (Index names stay out: the message may reach a client.)
         throw new Error(
-          `the carry-over from ${pending.from} into ${live} is pending and cannot be finished here.`,
+          'a carry-over left pending by an earlier activation cannot be finished here (no model to re-hash it with).',
         );
       }
       const hash = await hashWith(pending.modality, pending.version);
