@@ -7,7 +7,10 @@ import {
   ElasticsearchBackend,
   nextGenerationIndex,
 } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { ElasticsearchJobStore } from '../../src/search/elasticsearch/job-store.js';
+import { ResilientTransport } from '../../src/search/elasticsearch/resilient-transport.js';
 import {
+  elasticsearchUrl,
   freshPrefix,
   startGateway,
   type BackendKind,
@@ -541,5 +544,32 @@ describe('the activation lock of an items alias (Elasticsearch)', () => {
     await taker.release();
     const jobs = await backend.jobs.list(10);
     expect(jobs).toEqual([]);
+  });
+
+  it('refuses an activation that waited too long for the lock with CONFLICT, naming no index', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const held = await backend.jobs.acquireActivation('a-busy-alias');
+    const transport = new ResilientTransport({
+      url: elasticsearchUrl(),
+      requestTimeoutMs: 10_000,
+      maxRetries: 0,
+    });
+    const impatient = new ElasticsearchJobStore(transport, backend.jobs.index, {
+      waitMs: 200,
+      pollMs: 50,
+    });
+    try {
+      const error = await impatient.acquireActivation('a-busy-alias').then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(LshqlError);
+      expect((error as LshqlError).code).toBe(ErrorCode.CONFLICT);
+      expect((error as LshqlError).message).not.toContain('a-busy-alias');
+      expect(await held.stillHeld()).toBe(true);
+    } finally {
+      await held.release();
+      await transport.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LshqlError } from '../../../src/domain/errors.js';
 import type { GenerationStore } from '../../../src/models/ports.js';
+import { TrainingJobs } from '../../../src/models/training-jobs.js';
+import { InMemoryJobStore } from '../../../src/search/embedded/job-store.js';
 import type { TrainingProgress } from '../../../src/models/training-service.js';
 import {
   IMAGE_DIM,
@@ -170,5 +172,30 @@ describe('ModelTrainingService', () => {
     expect(error.message).toBe('lock lost before activate');
     expect(steps).toEqual(['publish', 'activate', 'activate']);
     expect((await s.backend.generation()).versions).toEqual({});
+  });
+
+  it('a job retries a failed read of its lock once before failing: a transient failure costs nothing', async () => {
+    const s = await filled();
+    const store = new InMemoryJobStore();
+    const holdsLock = store.holdsLock.bind(store);
+    let failures = 0;
+    store.holdsLock = async (modality, jobId) => {
+      if (failures < 1) {
+        failures++;
+        throw new Error('connection reset');
+      }
+      return holdsLock(modality, jobId);
+    };
+    const jobs = new TrainingJobs(store, s.training);
+    const model = await jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 5 });
+    expect(failures).toBe(1);
+    expect(model).toMatchObject({ modality: 'IMAGE', version: 1, active: true });
+
+    // Failing twice in a row fails the job.
+    store.holdsLock = () => Promise.reject(new Error('connection reset'));
+    await expect(
+      jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 5 }),
+    ).rejects.toThrow('connection reset');
+    expect((await s.backend.generation()).versions).toEqual({ IMAGE: 1 });
   });
 });
