@@ -471,6 +471,24 @@ describe('a carry-over that fails every try', () => {
     // Deleted in the live generation after the switch: the finished carry-over leaves it gone.
     const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, { ids: ['item-097'] });
     expect(deleted.data?.deleteItems).toBe(1);
+    // Written after the switch by an instance whose clock lags (a revision from before the
+    // switch), and not in the old generation: the finished carry-over leaves it, as it is no copy.
+    const pending = (await backend.client.indices.getMapping({ index: switched }))[switched]
+      ?.mappings._meta?.carry_over as { switched_at: number };
+    const { _source: copy } = await backend.client.get<Record<string, unknown>>({
+      index: switched,
+      id: 'item-050',
+    });
+    expect(copy?.carried_from).toBe(before);
+    const { carried_from: _mark, ...written } = copy!;
+    const revision = pending.switched_at - 1000;
+    await backend.client.index({
+      index: switched,
+      id: 'lagging',
+      version: revision,
+      version_type: 'external',
+      document: { ...written, id: 'lagging', revision },
+    });
 
     // The next activation (another modality) finishes the carry-over first.
     const text = await gateway.services.training.train({
@@ -489,7 +507,8 @@ describe('a carry-over that fails every try', () => {
     expect(renamed?.modelVersions).toEqual({ IMAGE: version });
     expect(gone).toBeNull();
     expect(deletedAfter).toBeNull();
-    expect(await backend.countItems()).toBe(98);
+    expect((await backend.getItems(['lagging']))[0]?.id).toBe('lagging');
+    expect(await backend.countItems()).toBe(99);
     const live = await backend.generation();
     expect(live.versions).toEqual({ IMAGE: version, TEXT: text.version });
     const mapping = await backend.client.indices.getMapping({ index: live.id });

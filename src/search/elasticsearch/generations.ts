@@ -74,6 +74,8 @@ interface PendingCarryOver {
   modality: Modality;
   version: number;
   switched_at: number;
+  /** Every copy is marked with `carried_from` (absent: recorded by an earlier release). */
+  marked?: boolean;
 }
 
 interface GenerationMeta {
@@ -221,13 +223,23 @@ export class Generations implements GenerationStore {
     // Lucene still counts in the token statistics `more_like_this` selects terms by.
     const unchanged = (id: string, revision: number) => copied.get(id) === revision;
     const copy = (query?: estypes.QueryDslQueryContainer) =>
-      this.copyGeneration(current.id, query, target, modality, version, hash, unchanged, (rows) => {
-        for (const { id, revision, rehashed } of rows) {
-          copied.set(id, revision);
-          if (rehashed) rehashedIds.add(id);
-        }
-        onProgress?.(rehashedIds.size);
-      });
+      this.copyGeneration(
+        current.id,
+        query,
+        target,
+        current.id,
+        modality,
+        version,
+        hash,
+        unchanged,
+        (rows) => {
+          for (const { id, revision, rehashed } of rows) {
+            copied.set(id, revision);
+            if (rehashed) rehashedIds.add(id);
+          }
+          onProgress?.(rehashedIds.size);
+        },
+      );
     // A write stamped before this moment may still be on its way (until its request times out,
     // retries included) or come from an instance whose clock is a little behind: the catch-up
     // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
@@ -245,6 +257,7 @@ export class Generations implements GenerationStore {
         modality,
         version,
         switched_at: this.revisions.next(),
+        marked: true,
       });
       // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
       // Checked last before the switch, as is whether the version is still wanted.
@@ -357,20 +370,26 @@ export class Generations implements GenerationStore {
           pending.from,
           { range: { revision: { gte: pending.since } } },
           live,
+          // (A live generation of an earlier release has no `carried_from` in its mapping.)
+          pending.marked ? pending.from : null,
           pending.modality,
           pending.version,
           hash,
           () => false,
           () => undefined,
         );
-        // Before the switch only the copy wrote to the live generation: what it holds from
-        // before then came from the old one, and goes if it is not there any more.
+        // The copies from the old generation (a write since has cleared the mark) go if they
+        // are not there any more. A pending carry-over of an earlier release marked no copy:
+        // what the live generation holds from before the switch came from the old one (but a
+        // write from an instance whose clock lags may look so too).
         const copied = new Map<string, number>();
         const rows = scan<{ revision?: number }>(this.transport, {
           index: live,
           batchSize: ID_BATCH,
           source: ['revision'],
-          query: { range: { revision: { lt: pending.switched_at } } },
+          query: pending.marked
+            ? { term: { carried_from: pending.from } }
+            : { range: { revision: { lt: pending.switched_at } } },
         });
         for await (const batch of rows) {
           for (const row of batch) copied.set(row.id, row.source?.revision ?? 0);
@@ -397,12 +416,14 @@ export class Generations implements GenerationStore {
   /**
    * Copies the documents of `source` matching `query` into `target`, re-hashing `modality` with
    * `hash`, but those `skip` says are there already. Each copy keeps the source's revision as its
-   * external version, so it never overwrites a write as new or newer.
+   * external version, so it never overwrites a write as new or newer, and is marked with
+   * `carried_from: mark` (unmarked when `mark` is null).
    */
   private async copyGeneration(
     source: string,
     query: estypes.QueryDslQueryContainer | undefined,
     target: string,
+    mark: string | null,
     modality: Modality,
     version: number,
     hash: HashBatch,
@@ -424,6 +445,7 @@ export class Generations implements GenerationStore {
       toHash.forEach(({ row }, i) => setTokens(row.source, modality, tokens[i]!, version));
       const operations = rows.flatMap((row) => {
         const revision = row.source.revision ?? 0;
+        const { carried_from: _earlierMark, ...document } = withDenseVectors(row.source);
         return [
           {
             index: {
@@ -434,7 +456,7 @@ export class Generations implements GenerationStore {
               version_type: 'external' as const,
             },
           },
-          { ...withDenseVectors(row.source), revision },
+          { ...document, revision, ...(mark === null ? {} : { carried_from: mark }) },
         ];
       });
       const response = await slots.run(() =>
