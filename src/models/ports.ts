@@ -48,6 +48,11 @@ export interface GenerationStore {
     hashWith?: HashWith,
     beforeSwitch?: () => Promise<void>,
   ): Promise<number>;
+  /**
+   * Finishes the carry-over an earlier activation left pending, if any (where one can be left
+   * pending). Whether one was finished.
+   */
+  finishPendingCarryOver?(hashWith: HashWith): Promise<boolean>;
 }
 
 export interface VectorRow {

@@ -207,6 +207,10 @@ export class ElasticsearchBackend implements SearchBackend {
     );
   }
 
+  finishPendingCarryOver(hashWith: HashWith): Promise<boolean> {
+    return this.generations.finishPendingCarryOver(hashWith);
+  }
+
   async refresh(): Promise<void> {
     await this.transport.call('refresh', (client) =>
       client.indices.refresh({ index: this.itemsAlias }),

@@ -42,6 +42,14 @@ const PENDING_GC_DELETES = '7d';
 const DEFAULT_GC_DELETES = '60s';
 /** Tries of the carry-over after an alias switch, 0.5 s, 1 s, 2 s and 4 s apart. */
 const CARRY_OVER_ATTEMPTS = 5;
+/** After a carry-over failed every try, it is tried again in the background this much later. */
+const CARRY_OVER_RETRY_MS = 60_000;
+/**
+ * A pending carry-over switched longer ago (µs) is not finished automatically: the tombstones
+ * of the deletes since (kept PENDING_GC_DELETES) may be gone soon, and a finish that outlived
+ * them would bring deleted items back. Its old generation is kept.
+ */
+const CARRY_OVER_MAX_AGE_US = 6 * 24 * 3600 * 1_000_000;
 
 /** The activation lock was taken over while this activation ran (it missed its heartbeats). */
 function lockTakenOver(): LshqlError {
@@ -284,7 +292,8 @@ export class Generations implements GenerationStore {
       throw error;
     }
     // Switched: what reached the old generation meanwhile exists nowhere else, so carrying it
-    // over is retried (every step is idempotent) rather than given up after one failure.
+    // over is retried (every step is idempotent) rather than given up after one failure; if it
+    // fails every try, once more in the background a little later.
     await retried(CARRY_OVER_ATTEMPTS, async () => {
       // From here on nothing lands in the old generation; then carry over what did meanwhile.
       await this.transport.call('block', (client) =>
@@ -297,6 +306,12 @@ export class Generations implements GenerationStore {
       await this.removeDeletedFromOld(current.id, target, copied);
       await this.refreshIndex(target);
       await this.putMeta(target, newVersions, null);
+    }).catch((error: unknown) => {
+      if (hashWith) {
+        const timer = setTimeout(() => void this.finishInBackground(hashWith), CARRY_OVER_RETRY_MS);
+        timer.unref();
+      }
+      throw error;
     });
     // The replaced generation stays write-blocked while a write aimed at it may still be on its
     // way (it fails and is sent again to the new one; deleted, its name would be auto-created by
@@ -311,6 +326,47 @@ export class Generations implements GenerationStore {
       client.indices.getAlias({ name: this.alias }, { ignore: [404] }),
     );
     return new Set(Object.keys(aliases).filter((key) => key !== 'error' && key !== 'status'));
+  }
+
+  /**
+   * Finishes the carry-over into the live generation that an earlier activation left pending,
+   * under the activation lock, unless it was switched too long ago (then it is logged and its
+   * old generation kept). Whether one was finished.
+   */
+  finishPendingCarryOver(hashWith: HashWith): Promise<boolean> {
+    const run = this.activations.then(async () => {
+      const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
+      try {
+        const current = await this.live();
+        if (!current.pending) return false;
+        const age = this.revisions.next() - current.pending.switched_at;
+        if (age > CARRY_OVER_MAX_AGE_US) {
+          console.error(
+            `lshql: the carry-over from ${current.pending.from} into ${current.id} has been pending for ${Math.round(age / 86_400_000_000)} days; not finished automatically (deleted items could come back). ${current.pending.from} is kept.`,
+          );
+          return false;
+        }
+        await this.finishCarryOver(current.id, current.versions, current.pending, hashWith);
+        return true;
+      } finally {
+        await lease?.release().catch(() => undefined);
+      }
+    });
+    this.activations = run.catch(() => undefined);
+    return run;
+  }
+
+  /** `finishPendingCarryOver`, logged, never failing. */
+  private async finishInBackground(hashWith: HashWith): Promise<void> {
+    try {
+      if (await this.finishPendingCarryOver(hashWith)) {
+        console.error(`lshql: a pending carry-over into ${this.alias} was finished.`);
+      }
+    } catch (error) {
+      console.error(
+        `lshql: finishing a pending carry-over into ${this.alias} failed (the next activation tries again): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** Sets a generation's mapping `_meta`: its model versions and the pending carry-over. */
