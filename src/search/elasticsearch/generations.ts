@@ -124,7 +124,7 @@ export class Generations implements GenerationStore {
       client.indices.getMapping({ index: this.alias }),
     );
     const [index, mapping] = Object.entries(mappings)[0] ?? [];
-    if (!index || !mapping) throw new Error(`alias ${this.alias} names no index`);
+    if (!index || !mapping) throw new Error('the items alias names no index');
     const meta = metaOf(mapping);
     return {
       id: index,
@@ -523,9 +523,9 @@ export class Generations implements GenerationStore {
         return error && error.type !== 'version_conflict_engine_exception';
       });
       if (failed.length > 0) {
-        throw new Error(
-          `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
-        );
+        // The error type only: the message may reach a client (a job's error), index names not.
+        const type = Object.values(failed[0]!)[0]?.error?.type ?? 'unknown';
+        throw new Error(`copying into the next generation failed (${type}).`);
       }
       const hashed = new Set(toHash.map(({ row }) => row.id));
       onCopied(
