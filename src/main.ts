@@ -26,6 +26,16 @@ async function main(): Promise<void> {
   const backend = createBackend(config, metrics.observeBackend);
   await backend.init();
   const services = createServices(config, backend);
+  // A carry-over an earlier activation left pending: finished now, in the background.
+  services.training.finishPendingCarryOver().then(
+    (finished) => {
+      if (finished) console.log('Finished a carry-over an earlier activation left pending.');
+    },
+    (error: unknown) =>
+      console.error(
+        `Finishing a pending carry-over failed (the next activation tries again): ${error instanceof Error ? error.message : String(error)}`,
+      ),
+  );
 
   if (backend.kind === 'embedded' && config.LSHQL_DEMO_DATA && (await backend.countItems()) === 0) {
     const count = await loadDemoData(services);

@@ -37,6 +37,8 @@ export interface GenerationStore {
    * re-hashed with `hash` into a new generation, which then replaces the current one at once.
    * Items written meanwhile are carried over. Returns how many items were re-hashed.
    * `hashWith` lets it first finish the carry-over an earlier activation left pending.
+   * `beforeSwitch` runs once activations may no longer interleave (after waiting for the
+   * activation lock) and again right before the switch; if it throws, nothing is switched.
    */
   activateModel(
     modality: Modality,
@@ -44,7 +46,13 @@ export interface GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number>;
+  /**
+   * Finishes the carry-over an earlier activation left pending, if any (where one can be left
+   * pending). Whether one was finished.
+   */
+  finishPendingCarryOver?(hashWith: HashWith): Promise<boolean>;
 }
 
 export interface VectorRow {

@@ -216,7 +216,14 @@ export class TrainingJobs {
         // A job whose lock was taken over (its heartbeat missed for too long, so another job
         // may run) publishes and activates nothing from then on.
         async (step) => {
-          if (await this.store.holdsLock(request.modality, job.record.id)) return;
+          // A transient failure to read the lock is tried once more before the job fails.
+          const holds = await this.store
+            .holdsLock(request.modality, job.record.id)
+            .catch(async () => {
+              await new Promise((resolve) => setTimeout(resolve, 500));
+              return this.store.holdsLock(request.modality, job.record.id);
+            });
+          if (holds) return;
           throw new LshqlError(ErrorCode.CONFLICT, lockLostMessage(request.modality, step));
         },
       );

@@ -4,7 +4,7 @@ import { createRandom } from '../lsh/seeded-random.js';
 import type { Metric } from '../lsh/lsh-model.js';
 import type { ModelRegistry } from './model-registry.js';
 import type { ModelRecord } from './model-record.js';
-import type { GenerationStore, VectorSource } from './ports.js';
+import type { GenerationStore, HashWith, VectorSource } from './ports.js';
 import { modalitySpec, type Modality } from '../domain/modalities.js';
 import { hashVectors } from './hash-vectors.js';
 import { InlineCompute, type Compute } from '../compute/compute.js';
@@ -182,7 +182,10 @@ export class ModelTrainingService {
       await guard?.('publish');
       const record = await this.registry.publish(modality, model);
       await guard?.('activate');
-      await this.activate(modality, record.version, onProgress, seen);
+      // Checked again once the activation lock is held (waiting for it may take long, and the
+      // job's lock may be taken over meanwhile) and right before the switch.
+      const beforeSwitch = guard ? () => guard('activate') : undefined;
+      await this.activate(modality, record.version, onProgress, seen, beforeSwitch);
       return { ...record, active: true };
     } finally {
       this.running.delete(modality);
@@ -215,6 +218,20 @@ export class ModelTrainingService {
     return { sample: sample.subarray(0, count * dim), count, seen };
   }
 
+  /** Hashing with any stored model version. */
+  private readonly hashWith: HashWith = async (modality, version) => {
+    const model = await this.registry.load(modality, version);
+    return (vectors) => hashVectors(this.compute, model, vectors);
+  };
+
+  /**
+   * Finishes the carry-over an earlier activation left pending (otherwise the next activation
+   * does). Whether one was finished.
+   */
+  async finishPendingCarryOver(): Promise<boolean> {
+    return (await this.backend.finishPendingCarryOver?.(this.hashWith)) ?? false;
+  }
+
   /**
    * Activates a stored version: the backend re-hashes every item of the modality into a new
    * generation and swaps it in at once. Returns how many items were re-hashed.
@@ -225,6 +242,8 @@ export class ModelTrainingService {
     onProgress?: (progress: TrainingProgress) => void,
     /** Items expected to be re-hashed, when known (reported as the progress total). */
     total?: number,
+    /** Throws when the version is no longer wanted; checked under the activation lock. */
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const active = await this.registry.load(modality, version);
     onProgress?.({ phase: 'rehashing', done: 0, ...(total === undefined ? {} : { total }) });
@@ -234,10 +253,8 @@ export class ModelTrainingService {
       (vectors) => hashVectors(this.compute, active, vectors),
       (done) =>
         onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
-      async (otherModality, otherVersion) => {
-        const model = await this.registry.load(otherModality, otherVersion);
-        return (vectors) => hashVectors(this.compute, model, vectors);
-      },
+      this.hashWith,
+      beforeSwitch,
     );
     this.registry.invalidate();
     return rehashed;

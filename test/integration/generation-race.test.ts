@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticItems, toItemInput } from '../../src/demo/synthetic-items.js';
+import { ErrorCode, LshqlError } from '../../src/domain/errors.js';
 import { hashVectors } from '../../src/models/hash-vectors.js';
+import type { HashBatch } from '../../src/models/ports.js';
 import {
   ElasticsearchBackend,
   nextGenerationIndex,
 } from '../../src/search/elasticsearch/elasticsearch-backend.js';
+import { ElasticsearchJobStore } from '../../src/search/elasticsearch/job-store.js';
+import { ResilientTransport } from '../../src/search/elasticsearch/resilient-transport.js';
 import {
+  elasticsearchUrl,
   freshPrefix,
   startGateway,
   type BackendKind,
@@ -339,6 +344,70 @@ describe('a generation left half-built by an activation whose gateway stopped', 
     expect(await backend.countItems()).toBe(50);
     expect(await backend.getItems(['half'])).toEqual([null]);
   });
+
+  it('keeps the generation replaced a moment ago when the next activation starts: a late write to it fails', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const replaced = (await backend.generation()).id;
+    const model = await gateway.services.jobs.trainAndWait({
+      modality: 'IMAGE',
+      subspaces: 2,
+      clusters: 4,
+    });
+    const live = (await backend.generation()).id;
+    expect(live).not.toBe(replaced);
+    const registered = await gateway.services.registry.load('IMAGE', model.version);
+    let checked = false;
+    await backend.activateModel('IMAGE', model.version, async (vectors) => {
+      if (!checked) {
+        checked = true;
+        // A write aimed at the generation replaced by the previous activation, still on its way:
+        // refused by the write block (and sent again to the live one), not swallowed by an index
+        // of that name auto-created after a delete.
+        expect((await backend.client.indices.exists({ index: replaced })).valueOf()).toBe(true);
+        await expect(
+          backend.client.index({ index: replaced, id: 'late', document: { id: 'late' } }),
+        ).rejects.toThrow(/block/);
+      }
+      return hashVectors(gateway.services.compute, registered, vectors);
+    });
+    expect(checked).toBe(true);
+  });
+
+  it('switches nothing when the check before the switch fails, and deletes no index the alias names', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const live = await backend.generation();
+    const target = nextGenerationIndex(backend.itemsAlias, live.id);
+    const registered = await gateway.services.registry.load('IMAGE', live.versions.IMAGE!);
+    const hash: HashBatch = (vectors) => hashVectors(gateway.services.compute, registered, vectors);
+    let checks = 0;
+    // The version is no longer wanted by the time the copy is done: the new generation goes.
+    await expect(
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
+        checks++;
+        if (checks === 2) throw new LshqlError(ErrorCode.CONFLICT, 'no longer wanted');
+      }),
+    ).rejects.toThrow('no longer wanted');
+    expect(checks).toBe(2);
+    expect(await backend.generation()).toEqual(live);
+    expect((await backend.client.indices.exists({ index: target })).valueOf()).toBe(false);
+
+    // The alias names the new generation by the time the activation fails (as after a switch
+    // whose answer was lost): it stays.
+    await expect(
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
+        if (!(await backend.client.indices.exists({ index: target })).valueOf()) return;
+        await backend.client.indices.updateAliases({
+          actions: [{ add: { index: target, alias: backend.itemsAlias } }],
+        });
+        throw new Error('failed after the alias named the new generation');
+      }),
+    ).rejects.toThrow('failed after the alias named the new generation');
+    expect((await backend.client.indices.exists({ index: target })).valueOf()).toBe(true);
+    await backend.client.indices.updateAliases({
+      actions: [{ remove: { index: target, alias: backend.itemsAlias } }],
+    });
+    await backend.client.indices.delete({ index: target });
+  });
 });
 
 describe('a carry-over that fails every try', () => {
@@ -402,6 +471,24 @@ describe('a carry-over that fails every try', () => {
     // Deleted in the live generation after the switch: the finished carry-over leaves it gone.
     const deleted = await gateway.gql<{ deleteItems: number }>(DELETE, { ids: ['item-097'] });
     expect(deleted.data?.deleteItems).toBe(1);
+    // Written after the switch by an instance whose clock lags (a revision from before the
+    // switch), and not in the old generation: the finished carry-over leaves it, as it is no copy.
+    const pending = (await backend.client.indices.getMapping({ index: switched }))[switched]
+      ?.mappings._meta?.carry_over as { switched_at: number };
+    const { _source: copy } = await backend.client.get<Record<string, unknown>>({
+      index: switched,
+      id: 'item-050',
+    });
+    expect(copy?.carried_from).toBe(before);
+    const { carried_from: _mark, ...written } = copy!;
+    const revision = pending.switched_at - 1000;
+    await backend.client.index({
+      index: switched,
+      id: 'lagging',
+      version: revision,
+      version_type: 'external',
+      document: { ...written, id: 'lagging', revision },
+    });
 
     // The next activation (another modality) finishes the carry-over first.
     const text = await gateway.services.training.train({
@@ -420,11 +507,59 @@ describe('a carry-over that fails every try', () => {
     expect(renamed?.modelVersions).toEqual({ IMAGE: version });
     expect(gone).toBeNull();
     expect(deletedAfter).toBeNull();
-    expect(await backend.countItems()).toBe(98);
+    expect((await backend.getItems(['lagging']))[0]?.id).toBe('lagging');
+    expect(await backend.countItems()).toBe(99);
     const live = await backend.generation();
     expect(live.versions).toEqual({ IMAGE: version, TEXT: text.version });
     const mapping = await backend.client.indices.getMapping({ index: live.id });
     expect(mapping[live.id]?.mappings._meta).toEqual({ model_versions: live.versions });
+  });
+
+  it('is finished without an activation, but not automatically once it has been pending for days', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const version = (await backend.generation()).versions.IMAGE!;
+    const model = await gateway.services.registry.load('IMAGE', version);
+    const before = (await backend.generation()).id;
+    let calls = 0;
+    const activation = backend.activateModel('IMAGE', version, async (vectors) => {
+      calls++;
+      if (calls === 1) {
+        const renamed = await gateway.gql<IngestData>(INGEST, {
+          items: [{ id: 'item-090', title: 'renamed before the switch', imageVector: vectors[0] }],
+        });
+        expect(renamed.data?.ingestItems.failed).toEqual([]);
+      }
+      if ((await backend.generation()).id !== before) throw new Error('carry-over fails');
+      return hashVectors(gateway.services.compute, model, vectors);
+    });
+    await expect(activation).rejects.toThrow('carry-over fails');
+    const { id: live, versions } = await backend.generation();
+    const meta = async () =>
+      (await backend.client.indices.getMapping({ index: live }))[live]?.mappings._meta ?? {};
+    const pending = (await meta()).carry_over as { switched_at: number };
+    expect(pending).toMatchObject({ from: before });
+
+    // Switched a week ago: the tombstones of later deletes may be gone, so it is left as it is.
+    const weekAgo = pending.switched_at - 7 * 24 * 3600 * 1_000_000;
+    const putSwitchedAt = (switchedAt: number) =>
+      backend.client.indices.putMapping({
+        index: live,
+        _meta: {
+          model_versions: versions,
+          carry_over: { ...pending, switched_at: switchedAt },
+        },
+      });
+    await putSwitchedAt(weekAgo);
+    expect(await gateway.services.training.finishPendingCarryOver()).toBe(false);
+    expect((await meta()).carry_over).toMatchObject({ from: before, switched_at: weekAgo });
+    expect((await backend.client.indices.exists({ index: before })).valueOf()).toBe(true);
+
+    await putSwitchedAt(pending.switched_at);
+    expect(await gateway.services.training.finishPendingCarryOver()).toBe(true);
+    expect(await meta()).toEqual({ model_versions: versions });
+    await backend.refresh();
+    expect((await backend.getItems(['item-090']))[0]?.title).toBe('renamed before the switch');
+    expect(await gateway.services.training.finishPendingCarryOver()).toBe(false);
   });
 });
 
@@ -475,5 +610,32 @@ describe('the activation lock of an items alias (Elasticsearch)', () => {
     await taker.release();
     const jobs = await backend.jobs.list(10);
     expect(jobs).toEqual([]);
+  });
+
+  it('refuses an activation that waited too long for the lock with CONFLICT, naming no index', async () => {
+    const backend = gateway.backend as ElasticsearchBackend;
+    const held = await backend.jobs.acquireActivation('a-busy-alias');
+    const transport = new ResilientTransport({
+      url: elasticsearchUrl(),
+      requestTimeoutMs: 10_000,
+      maxRetries: 0,
+    });
+    const impatient = new ElasticsearchJobStore(transport, backend.jobs.index, {
+      waitMs: 200,
+      pollMs: 50,
+    });
+    try {
+      const error = await impatient.acquireActivation('a-busy-alias').then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(LshqlError);
+      expect((error as LshqlError).code).toBe(ErrorCode.CONFLICT);
+      expect((error as LshqlError).message).not.toContain('a-busy-alias');
+      expect(await held.stillHeld()).toBe(true);
+    } finally {
+      await held.release();
+      await transport.close();
+    }
   });
 });

@@ -195,8 +195,20 @@ export class ElasticsearchBackend implements SearchBackend {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
-    return this.generations.activateModel(modality, version, hash, onProgress, hashWith);
+    return this.generations.activateModel(
+      modality,
+      version,
+      hash,
+      onProgress,
+      hashWith,
+      beforeSwitch,
+    );
+  }
+
+  finishPendingCarryOver(hashWith: HashWith): Promise<boolean> {
+    return this.generations.finishPendingCarryOver(hashWith);
   }
 
   async refresh(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { ErrorCode, LshqlError } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
 import type { Generation, GenerationStore, HashBatch, HashWith } from '../../models/ports.js';
 import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
@@ -41,6 +42,22 @@ const PENDING_GC_DELETES = '7d';
 const DEFAULT_GC_DELETES = '60s';
 /** Tries of the carry-over after an alias switch, 0.5 s, 1 s, 2 s and 4 s apart. */
 const CARRY_OVER_ATTEMPTS = 5;
+/** After a carry-over failed every try, it is tried again in the background this much later. */
+const CARRY_OVER_RETRY_MS = 60_000;
+/**
+ * A pending carry-over switched longer ago (µs) is not finished automatically: the tombstones
+ * of the deletes since (kept PENDING_GC_DELETES) may be gone soon, and a finish that outlived
+ * them would bring deleted items back. Its old generation is kept.
+ */
+const CARRY_OVER_MAX_AGE_US = 6 * 24 * 3600 * 1_000_000;
+
+/** The activation lock was taken over while this activation ran (it missed its heartbeats). */
+function lockTakenOver(): LshqlError {
+  return new LshqlError(
+    ErrorCode.CONFLICT,
+    'Another activation took over while this one ran (its heartbeats were missed); nothing was switched. Activate the model again once the other activation is done.',
+  );
+}
 
 /** Runs `step` until it succeeds, `attempts` times at most, waiting longer after each failure. */
 async function retried(attempts: number, step: () => Promise<void>): Promise<void> {
@@ -65,6 +82,8 @@ interface PendingCarryOver {
   modality: Modality;
   version: number;
   switched_at: number;
+  /** Every copy is marked with `carried_from` (absent: recorded by an earlier release). */
+  marked?: boolean;
 }
 
 interface GenerationMeta {
@@ -105,7 +124,7 @@ export class Generations implements GenerationStore {
       client.indices.getMapping({ index: this.alias }),
     );
     const [index, mapping] = Object.entries(mappings)[0] ?? [];
-    if (!index || !mapping) throw new Error(`alias ${this.alias} names no index`);
+    if (!index || !mapping) throw new Error('the items alias names no index');
     const meta = metaOf(mapping);
     return {
       id: index,
@@ -125,12 +144,13 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     // One activation at a time, on this instance and across instances (the activation lock of
     // the alias): two (of two modalities) would both build the next generation, or one would
     // delete the generation the other still copies from. The second builds on the first's.
     const run = this.activations.then(() =>
-      this.activateLocked(modality, version, hash, onProgress, hashWith),
+      this.activateLocked(modality, version, hash, onProgress, hashWith, beforeSwitch),
     );
     this.activations = run.catch(() => undefined);
     return run;
@@ -142,10 +162,21 @@ export class Generations implements GenerationStore {
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
     try {
-      return await this.activate(modality, version, hash, onProgress, lease, hashWith);
+      // The lock may have been waited for long: whoever asked may no longer want this version.
+      await beforeSwitch?.();
+      return await this.activate(
+        modality,
+        version,
+        hash,
+        onProgress,
+        lease,
+        hashWith,
+        beforeSwitch,
+      );
     } finally {
       await lease?.release().catch(() => undefined);
     }
@@ -160,18 +191,26 @@ export class Generations implements GenerationStore {
     onProgress?: (rehashed: number) => void,
     lease: ActivationLease | null = null,
     hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
     const current = await this.live();
     // A carry-over an earlier activation could not finish: the writes it would bring over
     // exist only in the generation it copies from, so it is finished before anything goes.
     if (current.pending)
       await this.finishCarryOver(current.id, current.versions, current.pending, hashWith);
-    // Replaced generations beyond those to keep (a cleanup cut short by a restart).
-    await this.deleteReplacedGenerations(current.id, this.keepGenerations);
+    // Replaced generations beyond those to keep (a cleanup cut short by a restart). The most
+    // recently replaced one stays whatever the setting: a write aimed at it may still be on its
+    // way (it fails on the write block and is sent again); deleted, its name would be
+    // auto-created by that write, which would swallow it. The scheduled cleanup deletes it.
+    await this.deleteReplacedGenerations(current.id, Math.max(1, this.keepGenerations));
     const target = nextGenerationIndex(this.alias, current.id);
     const newVersions = { ...current.versions, [modality]: version };
     // Left half-built by an activation whose gateway stopped (never live: it is newer than the
     // live one, and no other activation runs while this one holds the lock): built again.
+    // Never if the alias names it (a lookup that fails stops the activation here).
+    if ((await this.aliasedIndexes()).has(target)) {
+      throw new Error('the next generation of the items index is live already; nothing switched.');
+    }
     await this.transport.call('delete', (client) =>
       client.indices.delete({ index: target }, { ignore: [404] }),
     );
@@ -192,13 +231,23 @@ export class Generations implements GenerationStore {
     // Lucene still counts in the token statistics `more_like_this` selects terms by.
     const unchanged = (id: string, revision: number) => copied.get(id) === revision;
     const copy = (query?: estypes.QueryDslQueryContainer) =>
-      this.copyGeneration(current.id, query, target, modality, version, hash, unchanged, (rows) => {
-        for (const { id, revision, rehashed } of rows) {
-          copied.set(id, revision);
-          if (rehashed) rehashedIds.add(id);
-        }
-        onProgress?.(rehashedIds.size);
-      });
+      this.copyGeneration(
+        current.id,
+        query,
+        target,
+        current.id,
+        modality,
+        version,
+        hash,
+        unchanged,
+        (rows) => {
+          for (const { id, revision, rehashed } of rows) {
+            copied.set(id, revision);
+            if (rehashed) rehashedIds.add(id);
+          }
+          onProgress?.(rehashedIds.size);
+        },
+      );
     // A write stamped before this moment may still be on its way (until its request times out,
     // retries included) or come from an instance whose clock is a little behind: the catch-up
     // pass looks back that far. Copies never overwrite newer writes, so looking back is safe.
@@ -208,10 +257,6 @@ export class Generations implements GenerationStore {
       await this.refreshIndex(current.id);
       await copy();
       await this.refreshIndex(target);
-      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
-      if (lease && !(await lease.stillHeld())) {
-        throw new Error(`the activation lock of ${this.alias} was taken over; nothing switched.`);
-      }
       // Pending until the catch-up below is done: if it never is, the next activation finishes
       // it, and no cleanup deletes the generation it copies from meanwhile.
       await this.putMeta(target, newVersions, {
@@ -220,7 +265,12 @@ export class Generations implements GenerationStore {
         modality,
         version,
         switched_at: this.revisions.next(),
+        marked: true,
       });
+      // Taken over meanwhile (no heartbeat for long): another activation may build on `current`.
+      // Checked last before the switch, as is whether the version is still wanted.
+      if (lease && !(await lease.stillHeld())) throw lockTakenOver();
+      await beforeSwitch?.();
       await this.transport.call('alias', (client) =>
         client.indices.updateAliases({
           actions: [
@@ -230,14 +280,20 @@ export class Generations implements GenerationStore {
         }),
       );
     } catch (error) {
-      const client = this.transport.client;
-      const aliases = await client.indices.getAlias({ name: this.alias }).catch(() => ({}));
-      // Not switched yet: drop the half-built generation and keep serving the current one.
-      if (!(target in aliases)) await client.indices.delete({ index: target }, { ignore: [404] });
+      // Not switched: drop the half-built generation and keep serving the current one. Only if
+      // the alias surely does not name it (a switch whose answer was lost did switch); when
+      // that cannot be told, it stays, and the next activation builds it again.
+      const aliased = await this.aliasedIndexes().catch(() => null);
+      if (aliased && !aliased.has(target)) {
+        await this.transport.client.indices
+          .delete({ index: target }, { ignore: [404] })
+          .catch(() => undefined);
+      }
       throw error;
     }
     // Switched: what reached the old generation meanwhile exists nowhere else, so carrying it
-    // over is retried (every step is idempotent) rather than given up after one failure.
+    // over is retried (every step is idempotent) rather than given up after one failure; if it
+    // fails every try, once more in the background a little later.
     await retried(CARRY_OVER_ATTEMPTS, async () => {
       // From here on nothing lands in the old generation; then carry over what did meanwhile.
       await this.transport.call('block', (client) =>
@@ -250,12 +306,67 @@ export class Generations implements GenerationStore {
       await this.removeDeletedFromOld(current.id, target, copied);
       await this.refreshIndex(target);
       await this.putMeta(target, newVersions, null);
+    }).catch((error: unknown) => {
+      if (hashWith) {
+        const timer = setTimeout(() => void this.finishInBackground(hashWith), CARRY_OVER_RETRY_MS);
+        timer.unref();
+      }
+      throw error;
     });
     // The replaced generation stays write-blocked while a write aimed at it may still be on its
     // way (it fails and is sent again to the new one; deleted, its name would be auto-created by
     // that write and swallow it), then goes unless LSHQL_KEEP_GENERATIONS keeps it.
     this.scheduleCleanup(target);
     return rehashedIds.size;
+  }
+
+  /** The indexes the alias names now (throws when that cannot be told). */
+  private async aliasedIndexes(): Promise<Set<string>> {
+    const aliases = await this.transport.call('alias', (client) =>
+      client.indices.getAlias({ name: this.alias }, { ignore: [404] }),
+    );
+    return new Set(Object.keys(aliases).filter((key) => key !== 'error' && key !== 'status'));
+  }
+
+  /**
+   * Finishes the carry-over into the live generation that an earlier activation left pending,
+   * under the activation lock, unless it was switched too long ago (then it is logged and its
+   * old generation kept). Whether one was finished.
+   */
+  finishPendingCarryOver(hashWith: HashWith): Promise<boolean> {
+    const run = this.activations.then(async () => {
+      const lease = this.locks ? await this.locks.acquireActivation(this.alias) : null;
+      try {
+        const current = await this.live();
+        if (!current.pending) return false;
+        const age = this.revisions.next() - current.pending.switched_at;
+        if (age > CARRY_OVER_MAX_AGE_US) {
+          console.error(
+            `lshql: the carry-over from ${current.pending.from} into ${current.id} has been pending for ${Math.round(age / 86_400_000_000)} days; not finished automatically (deleted items could come back). ${current.pending.from} is kept.`,
+          );
+          return false;
+        }
+        await this.finishCarryOver(current.id, current.versions, current.pending, hashWith);
+        return true;
+      } finally {
+        await lease?.release().catch(() => undefined);
+      }
+    });
+    this.activations = run.catch(() => undefined);
+    return run;
+  }
+
+  /** `finishPendingCarryOver`, logged, never failing. */
+  private async finishInBackground(hashWith: HashWith): Promise<void> {
+    try {
+      if (await this.finishPendingCarryOver(hashWith)) {
+        console.error(`lshql: a pending carry-over into ${this.alias} was finished.`);
+      }
+    } catch (error) {
+      console.error(
+        `lshql: finishing a pending carry-over into ${this.alias} failed (the next activation tries again): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** Sets a generation's mapping `_meta`: its model versions and the pending carry-over. */
@@ -298,8 +409,9 @@ export class Generations implements GenerationStore {
     );
     if (exists) {
       if (!hashWith) {
+        // (Index names stay out: the message may reach a client.)
         throw new Error(
-          `the carry-over from ${pending.from} into ${live} is pending and cannot be finished here.`,
+          'a carry-over left pending by an earlier activation cannot be finished here (no model to re-hash it with).',
         );
       }
       const hash = await hashWith(pending.modality, pending.version);
@@ -314,20 +426,26 @@ export class Generations implements GenerationStore {
           pending.from,
           { range: { revision: { gte: pending.since } } },
           live,
+          // (A live generation of an earlier release has no `carried_from` in its mapping.)
+          pending.marked ? pending.from : null,
           pending.modality,
           pending.version,
           hash,
           () => false,
           () => undefined,
         );
-        // Before the switch only the copy wrote to the live generation: what it holds from
-        // before then came from the old one, and goes if it is not there any more.
+        // The copies from the old generation (a write since has cleared the mark) go if they
+        // are not there any more. A pending carry-over of an earlier release marked no copy:
+        // what the live generation holds from before the switch came from the old one (but a
+        // write from an instance whose clock lags may look so too).
         const copied = new Map<string, number>();
         const rows = scan<{ revision?: number }>(this.transport, {
           index: live,
           batchSize: ID_BATCH,
           source: ['revision'],
-          query: { range: { revision: { lt: pending.switched_at } } },
+          query: pending.marked
+            ? { term: { carried_from: pending.from } }
+            : { range: { revision: { lt: pending.switched_at } } },
         });
         for await (const batch of rows) {
           for (const row of batch) copied.set(row.id, row.source?.revision ?? 0);
@@ -354,12 +472,14 @@ export class Generations implements GenerationStore {
   /**
    * Copies the documents of `source` matching `query` into `target`, re-hashing `modality` with
    * `hash`, but those `skip` says are there already. Each copy keeps the source's revision as its
-   * external version, so it never overwrites a write as new or newer.
+   * external version, so it never overwrites a write as new or newer, and is marked with
+   * `carried_from: mark` (unmarked when `mark` is null).
    */
   private async copyGeneration(
     source: string,
     query: estypes.QueryDslQueryContainer | undefined,
     target: string,
+    mark: string | null,
     modality: Modality,
     version: number,
     hash: HashBatch,
@@ -381,6 +501,7 @@ export class Generations implements GenerationStore {
       toHash.forEach(({ row }, i) => setTokens(row.source, modality, tokens[i]!, version));
       const operations = rows.flatMap((row) => {
         const revision = row.source.revision ?? 0;
+        const { carried_from: _earlierMark, ...document } = withDenseVectors(row.source);
         return [
           {
             index: {
@@ -391,7 +512,7 @@ export class Generations implements GenerationStore {
               version_type: 'external' as const,
             },
           },
-          { ...withDenseVectors(row.source), revision },
+          { ...document, revision, ...(mark === null ? {} : { carried_from: mark }) },
         ];
       });
       const response = await slots.run(() =>
@@ -402,9 +523,9 @@ export class Generations implements GenerationStore {
         return error && error.type !== 'version_conflict_engine_exception';
       });
       if (failed.length > 0) {
-        throw new Error(
-          `copying into ${target} failed: ${JSON.stringify(failed[0]).slice(0, 500)}`,
-        );
+        // The error type only: the message may reach a client (a job's error), index names not.
+        const type = Object.values(failed[0]!)[0]?.error?.type ?? 'unknown';
+        throw new Error(`copying into the next generation failed (${type}).`);
       }
       const hashed = new Set(toHash.map(({ row }) => row.id));
       onCopied(

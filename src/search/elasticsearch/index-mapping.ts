@@ -44,6 +44,8 @@ export const ITEMS_MAPPING = {
     ...MODALITY_PROPERTIES,
     vectors: { type: 'object', enabled: false },
     revision: { type: 'long' },
+    // Set on the copies an activation makes (the generation copied from); a write clears it.
+    carried_from: { type: 'keyword' },
   },
 } as const satisfies estypes.MappingTypeMapping;
 

@@ -22,6 +22,11 @@ interface CommonFields {
   vectors?: Partial<Record<ModalityKey, string>>;
   /** When the item was written (µs, gateway clock): the external version of the document. */
   revision?: number;
+  /**
+   * The generation this document was copied from by an activation; never set by a write, so
+   * overwriting a copy clears it. Never read back into an item.
+   */
+  carried_from?: string;
 }
 
 /** The document shape in the items index. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors, type estypes } from '@elastic/elasticsearch';
+import { ErrorCode, LshqlError } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
 import {
   lockIsLive,
@@ -113,8 +114,9 @@ export class ElasticsearchJobStore implements JobStore, ActivationLocks {
       held = await this.takeActivation(id, holder, staleMs);
       if (held) break;
       if (Date.now() > deadline) {
-        throw new Error(
-          `another activation of ${alias} still runs after ${Math.round(waitMs / 1000)} s; try again later.`,
+        throw new LshqlError(
+          ErrorCode.CONFLICT,
+          `Another model activation is still running after ${Math.round(waitMs / 1000)} s; nothing was switched. Activate the model again once it is done.`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../../src/domain/errors.js';
+import { ErrorCode, LshqlError } from '../../../src/domain/errors.js';
+import type { GenerationStore } from '../../../src/models/ports.js';
+import { TrainingJobs } from '../../../src/models/training-jobs.js';
+import { InMemoryJobStore } from '../../../src/search/embedded/job-store.js';
 import type { TrainingProgress } from '../../../src/models/training-service.js';
 import {
   IMAGE_DIM,
@@ -151,5 +154,57 @@ describe('ModelTrainingService', () => {
     expect(rehashed).toBe(items.length);
     expect((await target.backend.models.get('IMAGE', 1))!.model).toEqual(exported!.model);
     expect((await target.registry.requireActive('IMAGE')).record.version).toBe(1);
+  });
+
+  it('checks the job guard again under the activation lock: a job that lost its lock switches nothing', async () => {
+    const s = await filled();
+    const activate = s.backend.activateModel.bind(s.backend);
+    // Like the Elasticsearch backend: the check runs once the activation lock is held, which may
+    // be long after the job asked for it.
+    const port: GenerationStore = s.backend;
+    port.activateModel = async (modality, version, hash, onProgress, _hashWith, beforeSwitch) => {
+      await beforeSwitch?.();
+      return activate(modality, version, hash, onProgress);
+    };
+    const steps: string[] = [];
+    let lockHeld = true;
+    const guard = async (step: 'publish' | 'activate') => {
+      steps.push(step);
+      if (!lockHeld) throw new LshqlError(ErrorCode.CONFLICT, `lock lost before ${step}`);
+      // Taken over while the activation waits for the activation lock.
+      if (step === 'activate') lockHeld = false;
+    };
+    const error = await rejectsWith(
+      s.training.train({ modality: 'IMAGE', subspaces: 2, clusters: 5 }, undefined, guard),
+      ErrorCode.CONFLICT,
+    );
+    expect(error.message).toBe('lock lost before activate');
+    expect(steps).toEqual(['publish', 'activate', 'activate']);
+    expect((await s.backend.generation()).versions).toEqual({});
+  });
+
+  it('a job retries a failed read of its lock once before failing: a transient failure costs nothing', async () => {
+    const s = await filled();
+    const store = new InMemoryJobStore();
+    const holdsLock = store.holdsLock.bind(store);
+    let failures = 0;
+    store.holdsLock = async (modality, jobId) => {
+      if (failures < 1) {
+        failures++;
+        throw new Error('connection reset');
+      }
+      return holdsLock(modality, jobId);
+    };
+    const jobs = new TrainingJobs(store, s.training);
+    const model = await jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 5 });
+    expect(failures).toBe(1);
+    expect(model).toMatchObject({ modality: 'IMAGE', version: 1, active: true });
+
+    // Failing twice in a row fails the job.
+    store.holdsLock = () => Promise.reject(new Error('connection reset'));
+    await expect(
+      jobs.trainAndWait({ modality: 'IMAGE', subspaces: 2, clusters: 5 }),
+    ).rejects.toThrow('connection reset');
+    expect((await s.backend.generation()).versions).toEqual({ IMAGE: 1 });
   });
 });
