@@ -5,6 +5,7 @@ import type {
   CandidateList,
   Generation,
   HashBatch,
+  HashWith,
   ItemWriteResult,
   SearchBackend,
   VectorRow,
@@ -150,7 +151,10 @@ export class EmbeddedBackend implements SearchBackend {
     version: number,
     hash: HashBatch,
     onProgress?: (rehashed: number) => void,
+    _hashWith?: HashWith,
+    beforeSwitch?: () => Promise<void>,
   ): Promise<number> {
+    await beforeSwitch?.();
     const computed = new Map<string, { seqNo: number; tokens: string[] }>();
     const hashRows = async (rows: { id: string; vector: number[]; seqNo: number }[]) => {
       const tokens = await hash(rows.map((row) => row.vector));
@@ -163,6 +167,8 @@ export class EmbeddedBackend implements SearchBackend {
       // Let queries and writes in between chunks, even when hashing answers at once.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // The job's last check (its lock still names it); a throw switches nothing.
+    await beforeSwitch?.();
     // Items written while hashing are hashed again, until a pass finds none changed.
     for (;;) {
       const stale = this.rowsToHash(this.items.ids(), modality).filter(
