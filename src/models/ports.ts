@@ -28,6 +28,19 @@ export type HashBatch = (vectors: readonly (readonly number[])[]) => Promise<str
 /** Hashing with any stored model version (to finish the carry-over of an earlier activation). */
 export type HashWith = (modality: Modality, version: number) => Promise<HashBatch>;
 
+/** What an activation may be given besides the model and how to hash with it. */
+export interface ActivationOptions {
+  /** Called with the count of items re-hashed so far. */
+  onProgress?: (rehashed: number) => void;
+  /** Hashing with any stored version: to finish the carry-over an earlier activation left. */
+  hashWith?: HashWith;
+  /**
+   * Runs once activations may no longer interleave (after waiting for the activation lock) and
+   * again right before the switch; if it throws, nothing is switched.
+   */
+  beforeSwitch?: () => Promise<void>;
+}
+
 /** The generations of the items: which one is current, and switching to a re-hashed one. */
 export interface GenerationStore {
   /** The current generation: where writes go and which model versions are active. */
@@ -36,17 +49,12 @@ export interface GenerationStore {
    * Makes `version` the active model of `modality`: every stored item of that modality is
    * re-hashed with `hash` into a new generation, which then replaces the current one at once.
    * Items written meanwhile are carried over. Returns how many items were re-hashed.
-   * `hashWith` lets it first finish the carry-over an earlier activation left pending.
-   * `beforeSwitch` runs once activations may no longer interleave (after waiting for the
-   * activation lock) and again right before the switch; if it throws, nothing is switched.
    */
   activateModel(
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onProgress?: (rehashed: number) => void,
-    hashWith?: HashWith,
-    beforeSwitch?: () => Promise<void>,
+    options?: ActivationOptions,
   ): Promise<number>;
   /**
    * Finishes the carry-over an earlier activation left pending, if any (where one can be left

@@ -251,10 +251,12 @@ export class ModelTrainingService {
       modality,
       version,
       (vectors) => hashVectors(this.compute, active, vectors),
-      (done) =>
-        onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
-      this.hashWith,
-      beforeSwitch,
+      {
+        onProgress: (done) =>
+          onProgress?.({ phase: 'rehashing', done, ...(total === undefined ? {} : { total }) }),
+        hashWith: this.hashWith,
+        ...(beforeSwitch ? { beforeSwitch } : {}),
+      },
     );
     this.registry.invalidate();
     return rehashed;

@@ -64,4 +64,11 @@ export interface SearchBackend extends GenerationStore, VectorSource {
   close(): Promise<void>;
 }
 
-export type { Generation, HashBatch, HashWith, ModelStore, VectorRow } from '../models/ports.js';
+export type {
+  ActivationOptions,
+  Generation,
+  HashBatch,
+  HashWith,
+  ModelStore,
+  VectorRow,
+} from '../models/ports.js';

@@ -275,7 +275,7 @@ describe('activations on two gateway instances sharing the indexes', () => {
       return activateSecond(...args);
     };
     const activateFirst = first.backend.activateModel.bind(first.backend);
-    first.backend.activateModel = (modality, version, hash, onProgress, hashWith) =>
+    first.backend.activateModel = (modality, version, hash, options) =>
       activateFirst(
         modality,
         version,
@@ -286,8 +286,7 @@ describe('activations on two gateway instances sharing the indexes', () => {
           secondStates.push(waiting?.state);
           return hash(vectors);
         },
-        onProgress,
-        hashWith,
+        options,
       );
     try {
       const [image, text] = await Promise.all([
@@ -382,9 +381,11 @@ describe('a generation left half-built by an activation whose gateway stopped', 
     let checks = 0;
     // The version is no longer wanted by the time the copy is done: the new generation goes.
     await expect(
-      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
-        checks++;
-        if (checks === 2) throw new LshqlError(ErrorCode.CONFLICT, 'no longer wanted');
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, {
+        beforeSwitch: async () => {
+          checks++;
+          if (checks === 2) throw new LshqlError(ErrorCode.CONFLICT, 'no longer wanted');
+        },
       }),
     ).rejects.toThrow('no longer wanted');
     expect(checks).toBe(2);
@@ -394,12 +395,14 @@ describe('a generation left half-built by an activation whose gateway stopped', 
     // The alias names the new generation by the time the activation fails (as after a switch
     // whose answer was lost): it stays.
     await expect(
-      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, undefined, undefined, async () => {
-        if (!(await backend.client.indices.exists({ index: target })).valueOf()) return;
-        await backend.client.indices.updateAliases({
-          actions: [{ add: { index: target, alias: backend.itemsAlias } }],
-        });
-        throw new Error('failed after the alias named the new generation');
+      backend.activateModel('IMAGE', live.versions.IMAGE!, hash, {
+        beforeSwitch: async () => {
+          if (!(await backend.client.indices.exists({ index: target })).valueOf()) return;
+          await backend.client.indices.updateAliases({
+            actions: [{ add: { index: target, alias: backend.itemsAlias } }],
+          });
+          throw new Error('failed after the alias named the new generation');
+        },
       }),
     ).rejects.toThrow('failed after the alias named the new generation');
     expect((await backend.client.indices.exists({ index: target })).valueOf()).toBe(true);

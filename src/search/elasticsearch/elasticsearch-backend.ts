@@ -6,6 +6,7 @@ import type {
   Generation,
   HashBatch,
   HashWith,
+  ActivationOptions,
   ItemWriteResult,
   ModelStore,
   SearchBackend,
@@ -193,18 +194,9 @@ export class ElasticsearchBackend implements SearchBackend {
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onProgress?: (rehashed: number) => void,
-    hashWith?: HashWith,
-    beforeSwitch?: () => Promise<void>,
+    options?: ActivationOptions,
   ): Promise<number> {
-    return this.generations.activateModel(
-      modality,
-      version,
-      hash,
-      onProgress,
-      hashWith,
-      beforeSwitch,
-    );
+    return this.generations.activateModel(modality, version, hash, options);
   }
 
   finishPendingCarryOver(hashWith: HashWith): Promise<boolean> {

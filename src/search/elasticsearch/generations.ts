@@ -1,7 +1,13 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { ErrorCode, LshqlError } from '../../domain/errors.js';
 import type { Modality } from '../../domain/modalities.js';
-import type { Generation, GenerationStore, HashBatch, HashWith } from '../../models/ports.js';
+import type {
+  ActivationOptions,
+  Generation,
+  GenerationStore,
+  HashBatch,
+  HashWith,
+} from '../../models/ports.js';
 import { generationMapping, generationSettings, type IndexLayout } from './index-mapping.js';
 import {
   encodedVectorOf,
@@ -142,9 +148,7 @@ export class Generations implements GenerationStore {
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onProgress?: (rehashed: number) => void,
-    hashWith?: HashWith,
-    beforeSwitch?: () => Promise<void>,
+    { onProgress, hashWith, beforeSwitch }: ActivationOptions = {},
   ): Promise<number> {
     // One activation at a time, on this instance and across instances (the activation lock of
     // the alias): two (of two modalities) would both build the next generation, or one would

@@ -5,7 +5,7 @@ import type {
   CandidateList,
   Generation,
   HashBatch,
-  HashWith,
+  ActivationOptions,
   ItemWriteResult,
   SearchBackend,
   VectorRow,
@@ -150,9 +150,7 @@ export class EmbeddedBackend implements SearchBackend {
     modality: Modality,
     version: number,
     hash: HashBatch,
-    onProgress?: (rehashed: number) => void,
-    _hashWith?: HashWith,
-    beforeSwitch?: () => Promise<void>,
+    { onProgress, beforeSwitch }: ActivationOptions = {},
   ): Promise<number> {
     await beforeSwitch?.();
     const computed = new Map<string, { seqNo: number; tokens: string[] }>();

@@ -35,9 +35,9 @@ describe('EmbeddedBackend scanVectors and activateModel', () => {
   it('re-hashes every item of the modality and activates the version in one step', async () => {
     expect((await t.backend.generation()).versions).toEqual({});
     const progress: number[] = [];
-    const rehashed = await t.backend.activateModel('IMAGE', 3, hashByFirstValue, (n) =>
-      progress.push(n),
-    );
+    const rehashed = await t.backend.activateModel('IMAGE', 3, hashByFirstValue, {
+      onProgress: (n) => progress.push(n),
+    });
     expect(rehashed).toBe(4);
     expect(progress.at(-1)).toBe(4);
     expect((await t.backend.generation()).versions).toEqual({ IMAGE: 3 });

@@ -162,9 +162,14 @@ describe('ModelTrainingService', () => {
     // Like the Elasticsearch backend: the check runs once the activation lock is held, which may
     // be long after the job asked for it.
     const port: GenerationStore = s.backend;
-    port.activateModel = async (modality, version, hash, onProgress, _hashWith, beforeSwitch) => {
-      await beforeSwitch?.();
-      return activate(modality, version, hash, onProgress);
+    port.activateModel = async (modality, version, hash, options) => {
+      await options?.beforeSwitch?.();
+      return activate(
+        modality,
+        version,
+        hash,
+        options?.onProgress ? { onProgress: options.onProgress } : {},
+      );
     };
     const steps: string[] = [];
     let lockHeld = true;
