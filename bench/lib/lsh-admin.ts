@@ -2,7 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import type { LshModel } from '../../src/lsh/lsh-model.js';
-import { defaultClusters, subspaceWidth } from '../../src/lsh/default-clusters.js';
+import {
+  defaultClusters,
+  defaultSubspaces,
+  subspaceWidth,
+} from '../../src/lsh/default-clusters.js';
 import { deserializeModel, serializeModel } from '../../src/lsh/model-serialization.js';
 import { trainLshModel } from '../../src/lsh/train.js';
 import { createBackend } from '../../src/search/create-backend.js';
@@ -48,7 +52,8 @@ export function trainingSample(
 export function productDefaultParams(data: Dataset, modality: Modality = 'IMAGE'): LshParams {
   const config = loadConfig({});
   const { dim } = column(data, modality);
-  const subspaces = Math.min(config.LSHQL_SUBSPACES, dim);
+  // The gateway's own default shape (subspaces at least 8 dims wide).
+  const subspaces = defaultSubspaces(dim, config.LSHQL_SUBSPACES, config.LSHQL_ROTATE);
   const sample = Math.min(data.corpusCount, TRAIN_SAMPLE);
   return {
     subspaces,
