@@ -28,6 +28,14 @@ const SUITES = ['training', 'during-training', 'searchable', 'ingest'] as const;
 type Suite = (typeof SUITES)[number];
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The refresh of the time-to-searchable load: a bulk load's (`false`) or the default's. */
+function loadRefresh(value: string): 'false' | 'wait_for' {
+  if (value !== 'false' && value !== 'wait_for') {
+    throw new Error('--load-refresh must be false or wait_for');
+  }
+  return value;
+}
+
 function parseOptions() {
   const { values } = parseArgs({
     options: {
@@ -37,12 +45,13 @@ function parseOptions() {
       workers: { type: 'string' },
       'no-inline': { type: 'boolean', default: false },
       'rest-seconds': { type: 'string', default: '20' },
+      'load-refresh': { type: 'string', default: 'false' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench:build -- [--suite a,b] [--items N] [--sample N] [--workers N] [--no-inline]',
+      'usage: npm run bench:build -- [--suite a,b] [--items N] [--sample N] [--workers N] [--no-inline] [--load-refresh false|wait_for]',
     );
     console.log(`suites: ${SUITES.join(', ')}`);
     process.exit(0);
@@ -67,6 +76,7 @@ function parseOptions() {
     ),
     inline: !values['no-inline'],
     restSeconds: int('rest-seconds', values['rest-seconds']!),
+    loadRefresh: loadRefresh(values['load-refresh']!),
   };
 }
 
@@ -126,6 +136,7 @@ async function main() {
             cacheDir,
             data,
             restSeconds: options.restSeconds,
+            loadRefresh: options.loadRefresh,
             batch: 250,
             clients: 2,
             workers: options.workers,
