@@ -22,8 +22,8 @@
  * gateway's active models have the shape this run would train (so a changed default shape or
  * --clusters retrains and re-hashes).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,19 +47,13 @@ import {
   rowValues,
   type MultimodalData,
 } from '../data/multimodal-data.js';
-import {
-  adminClient,
-  bulkLoad,
-  deleteIndexes,
-  ensureElasticsearch,
-  mergeToOneSegment,
-} from '../lib/elasticsearch-node.js';
+import { bulkLoad, deleteIndexes, mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtRecall, log, markdownTable, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { batches } from '../lib/item-payloads.js';
 import { measure, pointTable, totalCpu, type Point } from '../lib/load-point.js';
 import { PrefixAdmin } from '../lib/lsh-admin.js';
-import { elasticsearchPid } from '../lib/process-cpu.js';
+import { startBenchNode } from '../lib/bench-node.js';
 import { queryClient } from '../lib/query-clients.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -535,15 +529,7 @@ async function tryServerRrf(es: Client, index: string, v: QueryVectors): Promise
 const fmtCount = (x: number) => Math.round(x).toLocaleString('en-US');
 
 async function main() {
-  const node = await ensureElasticsearch(REPO);
-  const es = adminClient(node.url);
-  const info = await es.nodes.info({ metric: ['jvm', 'os'] });
-  const jvm = Object.values(info.nodes)[0]?.jvm;
-  const esPid = await elasticsearchPid(node.url);
-  const cacheDir = join(REPO, '.cache/bench');
-  mkdirSync(cacheDir, { recursive: true });
-  const started = new Date();
-  const loadBefore = loadavg()[0]!;
+  const { node, es, jvm, esPid, cacheDir, started, loadBefore } = await startBenchNode(REPO);
 
   log(`generating ${ITEMS} items`);
   const data = generateMultimodal(ITEMS, QUERIES);

@@ -14,8 +14,8 @@
  * Without ELASTICSEARCH_URL a private node is started on BENCH_ES_PORT (9300); the indexes it
  * builds (prefix `bench-real`) are kept and reused when their item count matches.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,13 +23,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { vectorValues, type Dataset } from '../data/dataset.js';
 import { fashionMnistData, readFashionMnist } from '../data/fashion-mnist.js';
 import { vectorQueryTruth } from '../data/ground-truth.js';
-import {
-  adminClient,
-  bulkLoad,
-  deleteIndexes,
-  ensureElasticsearch,
-  mergeToOneSegment,
-} from '../lib/elasticsearch-node.js';
+import { bulkLoad, deleteIndexes, mergeToOneSegment } from '../lib/elasticsearch-node.js';
 import { fmtRecall, log, markdownTable, printTable, type Table } from '../lib/format.js';
 import { graphql, startGatewayProcess, type GatewayProcess } from '../lib/gateway-process.js';
 import { allTokens, batches, itemDocument } from '../lib/item-payloads.js';
@@ -42,7 +36,7 @@ import {
   productDefaultParams,
   type LshParams,
 } from '../lib/lsh-admin.js';
-import { elasticsearchPid } from '../lib/process-cpu.js';
+import { startBenchNode } from '../lib/bench-node.js';
 import { queryClient } from '../lib/query-clients.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -207,15 +201,7 @@ function testImages(count: number): { flat: Float32Array; vectors: number[][] } 
 }
 
 async function main() {
-  const node = await ensureElasticsearch(REPO);
-  const es = adminClient(node.url);
-  const info = await es.nodes.info({ metric: ['jvm', 'os'] });
-  const jvm = Object.values(info.nodes)[0]?.jvm;
-  const esPid = await elasticsearchPid(node.url);
-  const cacheDir = join(REPO, '.cache/bench');
-  mkdirSync(cacheDir, { recursive: true });
-  const started = new Date();
-  const loadBefore = loadavg()[0]!;
+  const { node, es, jvm, esPid, cacheDir, started, loadBefore } = await startBenchNode(REPO);
 
   const loaded = fashionMnistData(cacheDir, TRUTH_K, { limit: LIMIT, queries: QUERIES });
   const { data, truth } = loaded;
