@@ -595,29 +595,23 @@ async function main() {
   const serverRrf = await tryServerRrf(client, knnIndex, vectors);
   log(`retriever.rrf: ${serverRrf}`);
   try {
-    for (const nc of args['skip-knn'] ? [] : NUM_CANDIDATES) {
-      points.push(
-        await measure(
-          SHAPE,
-          'kNN hnsw ×2, linear (boost 0.5 each)',
-          `num_candidates ${nc}`,
-          knnLinear(client, knnIndex, data, vectors, nc),
-          fusedTruth,
-          { es: esPid },
-        ),
-      );
-    }
-    for (const nc of args['skip-knn'] ? [] : NUM_CANDIDATES) {
-      points.push(
-        await measure(
-          SHAPE,
-          'kNN hnsw ×2, RRF in the client',
-          `num_candidates ${nc}`,
-          knnClientRrf(client, knnIndex, data, vectors, nc),
-          fusedTruth,
-          { es: esPid },
-        ),
-      );
+    const peers = [
+      { path: 'kNN hnsw ×2, linear (boost 0.5 each)', query: knnLinear },
+      { path: 'kNN hnsw ×2, RRF in the client', query: knnClientRrf },
+    ];
+    for (const peer of args['skip-knn'] ? [] : peers) {
+      for (const nc of NUM_CANDIDATES) {
+        points.push(
+          await measure(
+            SHAPE,
+            peer.path,
+            `num_candidates ${nc}`,
+            peer.query(client, knnIndex, data, vectors, nc),
+            fusedTruth,
+            { es: esPid },
+          ),
+        );
+      }
     }
   } finally {
     await client.close();
