@@ -30,7 +30,8 @@ const ConfigSchema = z.object({
   LSHQL_RERANK_DEPTH: z.coerce.number().int().min(0).max(10_000).default(10_000),
   /**
    * Lean parts of the `similar` query to turn off, comma-separated (for benchmarks measuring
-   * each): exact-k, filter-once, float32, like-text, knn-gate. Empty (the default): all on.
+   * each): exact-k, filter-once, float32, like-text, knn-gate, doc-value-hits. Empty (the
+   * default): all on.
    */
   LSHQL_LEAN_OFF: z
     .string()
@@ -41,7 +42,11 @@ const ConfigSchema = z.object({
         .map((s) => s.trim())
         .filter((s) => s !== ''),
     )
-    .pipe(z.array(z.enum(['exact-k', 'filter-once', 'float32', 'like-text', 'knn-gate']))),
+    .pipe(
+      z.array(
+        z.enum(['exact-k', 'filter-once', 'float32', 'like-text', 'knn-gate', 'doc-value-hits']),
+      ),
+    ),
   LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
   /** more_like_this minimum_should_match: how many query tokens a candidate must share. */
   LSHQL_MLT_MINIMUM_SHOULD_MATCH: z

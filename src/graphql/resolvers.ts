@@ -3,6 +3,7 @@ import { byModality } from '../domain/modalities.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import type { GraphqlContext } from './context.js';
 import type { SimilarResultModel } from '../search/similar-service.js';
+import { hitContentOf } from './hit-selection.js';
 
 function checkIds(ids: readonly string[], max: number): void {
   if (ids.length > max) {
@@ -10,9 +11,14 @@ function checkIds(ids: readonly string[], max: number): void {
   }
 }
 
-/** The hits carry their items: later `item` look-ups in this request cost nothing. */
+/**
+ * The hits carry their items: later `item` look-ups in this request cost nothing (not for hits
+ * holding only their keys).
+ */
 function primed(context: GraphqlContext, result: SimilarResultModel): SimilarResultModel {
-  for (const hit of result.hits) context.itemLoader.prime(hit.item.id, hit.item);
+  for (const hit of result.hits) {
+    if (!hit.keysOnly) context.itemLoader.prime(hit.item.id, hit.item);
+  }
   return result;
 }
 
@@ -29,31 +35,37 @@ export const resolvers: Resolvers = {
         }),
       );
     },
-    similar: async (_parent, args, context) =>
+    similar: async (_parent, args, context, info) =>
       primed(
         context,
         await context.services.similar.similar({
           ...args,
           weights: byModality(args.weights),
+          hitContent: hitContentOf(info),
         }),
       ),
-    similarToVector: async (_parent, args, context) =>
-      primed(context, await context.services.similar.similarToVector(args)),
-    similarToItems: async (_parent, args, context) =>
+    similarToVector: async (_parent, args, context, info) =>
+      primed(
+        context,
+        await context.services.similar.similarToVector({ ...args, hitContent: hitContentOf(info) }),
+      ),
+    similarToItems: async (_parent, args, context, info) =>
       primed(
         context,
         await context.services.similar.similarToItems({
           ...args,
           weights: byModality(args.weights),
+          hitContent: hitContentOf(info),
         }),
       ),
-    similarToVectors: async (_parent, args, context) =>
+    similarToVectors: async (_parent, args, context, info) =>
       primed(
         context,
         await context.services.similar.similarToVectors({
           ...args,
           vectors: byModality(args.vectors),
           weights: byModality(args.weights),
+          hitContent: hitContentOf(info),
         }),
       ),
     lshModels: (_parent, { modality }, context) =>

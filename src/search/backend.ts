@@ -21,6 +21,11 @@ export interface Candidate {
   modelVersions: Partial<Record<Modality, number>>;
   /** Weighted mean cosine similarity to the plan's `rank` queries, when it has them. */
   exactScore?: number;
+  /**
+   * Set when the backend read only the key fields (`plan.hitContent` `keys`): the item's
+   * title and text are then null and its tags empty, whatever is stored.
+   */
+  keysOnly?: true;
 }
 
 /**

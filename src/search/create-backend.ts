@@ -27,6 +27,7 @@ export function createBackend(
         float32: !config.LSHQL_LEAN_OFF.includes('float32'),
         likeText: !config.LSHQL_LEAN_OFF.includes('like-text'),
         knnGate: !config.LSHQL_LEAN_OFF.includes('knn-gate'),
+        docValueHits: !config.LSHQL_LEAN_OFF.includes('doc-value-hits'),
       },
       ...(onRequest ? { onRequest } : {}),
     });

@@ -44,6 +44,12 @@ export interface ExactRanking {
   size: number;
 }
 
+/**
+ * What each hit must carry: `full` items (title, text, tags), or `keys` only (id, modalities,
+ * model versions), which a backend may read without loading the stored document.
+ */
+export type HitContent = 'full' | 'keys';
+
 /** A backend-neutral "items like this" query: token clauses OR-ed, text filter AND-ed. */
 export interface SimilarPlan {
   clauses: TokenClause[];
@@ -64,6 +70,8 @@ export interface SimilarPlan {
   countUpTo?: number;
   /** When set, the backend ranks the candidates exactly and returns the best `rank.size`. */
   rank?: ExactRanking;
+  /** What the hits carry (default `full`); `keys` applies to ranked plans only. */
+  hitContent?: HitContent;
 }
 
 export const DEFAULT_MLT_SETTINGS: Omit<MoreLikeThisSettings, 'maxQueryTerms'> = {

@@ -6,6 +6,7 @@ import type { PlanFilter } from './item-filter.js';
 import { cutPage, fetchSize, type PageRequest } from './page.js';
 import {
   DEFAULT_MLT_SETTINGS,
+  type HitContent,
   type MoreLikeThisSettings,
   type RankQuery,
   type SimilarPlan,
@@ -25,6 +26,8 @@ export interface RankedSearchOptions {
 export interface Prepared {
   filter: PlanFilter;
   page: PageRequest;
+  /** What the hits must carry (from the client's selection). */
+  hitContent: HitContent;
 }
 
 /**
@@ -38,7 +41,8 @@ export class RankedSearch {
     private readonly options: RankedSearchOptions,
   ) {}
 
-  private plan(spec: QuerySpec, filter: PlanFilter, size: number): SimilarPlan {
+  private plan(spec: QuerySpec, prepared: Prepared, size: number): SimilarPlan {
+    const filter = prepared.filter;
     const tokensPerClause = Math.max(1, ...spec.clauses.map((c) => c.tokens.length));
     return {
       clauses: spec.clauses,
@@ -54,6 +58,7 @@ export class RankedSearch {
       },
       vectorsFor: spec.queries.map((q) => q.modality),
       ...(this.options.rerankDepth > 0 ? { rank: { queries: spec.queries, size } } : {}),
+      hitContent: prepared.hitContent,
     };
   }
 
@@ -118,7 +123,7 @@ export class RankedSearch {
     prepared: Prepared,
   ): Promise<{ result: SimilarResultModel; candidates: Candidate[] }> {
     const size = fetchSize(prepared.page);
-    const plan = this.plan(spec, prepared.filter, size);
+    const plan = this.plan(spec, prepared, size);
     const ranked = await this.withFilterFallback(plan, spec.queries, size);
     const page = cutPage(ranked, prepared.page);
     const hits = page.hits;
@@ -132,7 +137,12 @@ export class RankedSearch {
       result: {
         hits: hits.map((c) => {
           const score = c.exactScore ?? 0;
-          return { item: c.item, score, explain: () => explain(c.item.id, score) };
+          return {
+            item: c.item,
+            score,
+            explain: () => explain(c.item.id, score),
+            ...(c.keysOnly ? { keysOnly: c.keysOnly } : {}),
+          };
         }),
         modelVersions: spec.modelVersions,
         get nextCursor() {

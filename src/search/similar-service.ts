@@ -3,7 +3,7 @@ import type { ActiveModel, ModelRegistry } from '../models/model-registry.js';
 import { checkVector } from '../domain/vectors.js';
 import type { SearchBackend } from './backend.js';
 import { MODALITIES, type Modality } from '../domain/modalities.js';
-import type { MoreLikeThisSettings } from './query-plan.js';
+import type { HitContent, MoreLikeThisSettings } from './query-plan.js';
 import type { ItemView } from '../domain/item.js';
 import { RankedSearch, type Prepared } from './ranked-search.js';
 import { planFilterOf, type ItemFilterInput } from './item-filter.js';
@@ -23,6 +23,8 @@ export interface SimilarHitResult {
   score: number;
   /** Per modality used: cosine and shared tokens (loaded only when called). */
   explain: () => Promise<ModalityExplanation[]>;
+  /** The item holds its key fields only (see `Candidate.keysOnly`). */
+  keysOnly?: true;
 }
 
 export interface SimilarResultModel {
@@ -57,6 +59,11 @@ export interface PageArgs {
   first?: number | null;
   after?: string | null;
   minScore?: number | null;
+  /**
+   * What the hits must carry, from the client's selection (default `full`); not part of the
+   * ranking, so pages of one query share their cursor whatever each selects.
+   */
+  hitContent?: HitContent;
 }
 
 export interface SimilarRequest extends PageArgs {
@@ -119,9 +126,9 @@ export class SimilarService {
       maxTextLength: this.options.maxTextFilterLength,
       ...FILTER_TAG_LIMITS,
     });
-    const { first: _first, after, ...ranking } = request;
+    const { first: _first, after, hitContent = 'full', ...ranking } = request;
     const page = pageRequest(first, after, request.minScore, () => queryKey({ kind, ...ranking }));
-    return { filter, page };
+    return { filter, page, hitContent };
   }
 
   /** The item's own tokens, or with multi-probe its vector's probe tokens under the same model. */

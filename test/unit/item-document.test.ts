@@ -3,8 +3,10 @@ import type { StoredItem } from '../../src/domain/item.js';
 import { generationMapping } from '../../src/search/elasticsearch/index-mapping.js';
 import {
   fromDocument,
+  keysDocument,
   modelVersionsOf,
   toDocument,
+  toView,
   withDenseVectors,
 } from '../../src/search/elasticsearch/item-document.js';
 
@@ -77,5 +79,23 @@ describe('dense vectors in the bulk body', () => {
     const read = withDenseVectors({ ...doc, image_vector: undefined });
     expect(JSON.stringify(read.image_vector).length).toBeLessThanOrEqual(json.length + 64);
     read.image_vector!.forEach((v, i) => expect(v).toBeCloseTo(doc.image_vector![i]!, 6));
+  });
+});
+
+describe('keysDocument', () => {
+  it('reads id, modalities in canonical order and model versions from doc values', () => {
+    const doc = keysDocument({
+      id: ['a1'],
+      modalities: ['TEXT', 'IMAGE'],
+      image_model_version: [3],
+    });
+    expect(toView(doc)).toEqual({
+      id: 'a1',
+      title: null,
+      text: null,
+      tags: [],
+      modalities: ['IMAGE', 'TEXT'],
+    });
+    expect(modelVersionsOf(doc)).toEqual({ IMAGE: 3 });
   });
 });

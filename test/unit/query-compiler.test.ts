@@ -3,8 +3,14 @@ import {
   compileSimilarQuery,
   exactScoreOf,
   LEAN_QUERY,
+  type SimilarSearchBody,
 } from '../../src/search/elasticsearch/query-compiler.js';
 import { DEFAULT_MLT_SETTINGS, type SimilarPlan } from '../../src/search/query-plan.js';
+
+/** The `_source` fields a body asks for (none when it reads doc values only). */
+function sourceFields(body: SimilarSearchBody): string[] {
+  return body._source === false ? [] : body._source.includes;
+}
 
 const basePlan: SimilarPlan = {
   clauses: [
@@ -64,7 +70,7 @@ describe('compileSimilarQuery', () => {
     });
     expect(body.size).toBe(100);
     expect(body.track_total_hits).toBe(false);
-    expect(body._source.includes).toEqual(
+    expect(sourceFields(body)).toEqual(
       expect.arrayContaining(['id', 'title', 'vectors.image', 'vectors.text']),
     );
   });
@@ -72,12 +78,12 @@ describe('compileSimilarQuery', () => {
   it('reads the model version of every modality with the hits, ranked or not', () => {
     const versions = ['image_model_version', 'text_model_version'];
     const unranked = compileSimilarQuery({ ...basePlan, vectorsFor: [] }, 'i');
-    expect(unranked._source.includes).toEqual(expect.arrayContaining(versions));
+    expect(sourceFields(unranked)).toEqual(expect.arrayContaining(versions));
     const ranked = compileSimilarQuery(
       { ...basePlan, rank: { queries: [{ modality: 'TEXT', vector: [1], weight: 1 }], size: 5 } },
       'i',
     );
-    expect(ranked._source.includes).toEqual(expect.arrayContaining(versions));
+    expect(sourceFields(ranked)).toEqual(expect.arrayContaining(versions));
   });
 
   it('passes hashed tokens as whitespace-separated text, or as an artificial document', () => {
@@ -98,7 +104,7 @@ describe('compileSimilarQuery', () => {
     expect(docMlt).not.toHaveProperty('analyzer');
     expect(body.query.bool).not.toHaveProperty('filter');
     expect(body.query.bool).not.toHaveProperty('must_not');
-    expect(body._source.includes).not.toContain('vectors.text');
+    expect(sourceFields(body)).not.toContain('vectors.text');
   });
 
   it('adds max_doc_freq only when set', () => {
@@ -197,7 +203,7 @@ describe('compileSimilarQuery with exact ranking', () => {
   it('scores the token-match candidates with a flat knn clause per modality, vectors left out', () => {
     const body = compileSimilarQuery(ranked, 'lshql-items');
     expect(body.size).toBe(10);
-    expect(body._source.includes.some((f) => f.startsWith('vectors'))).toBe(false);
+    expect(sourceFields(body).some((f) => f.startsWith('vectors'))).toBe(false);
     const should = shouldOf(ranked);
     const knn = should.filter((c) => c.knn).map((c) => c.knn!);
     // Several modalities: each keeps every candidate within the rerank depth.
@@ -329,6 +335,30 @@ describe('compileSimilarQuery with exact ranking', () => {
     expect(zero).toEqual([
       { constant_score: { filter: { bool: { filter: expect.any(Array) } }, boost: 0.5 } },
     ]);
+  });
+
+  it('reads hits that need only their keys from doc values, loading no stored field', () => {
+    const keys = compileSimilarQuery({ ...ranked, hitContent: 'keys' }, 'lshql-items');
+    expect(keys._source).toBe(false);
+    expect(keys.stored_fields).toEqual(['_none_']);
+    expect(keys.docvalue_fields).toEqual([
+      'id',
+      'modalities',
+      'image_model_version',
+      'text_model_version',
+    ]);
+    // The same query, only the hits' fields differ.
+    const full = compileSimilarQuery({ ...ranked, hitContent: 'full' }, 'lshql-items');
+    expect(keys.query).toEqual(full.query);
+    expect(sourceFields(full)).toEqual(expect.arrayContaining(['id', 'title', 'tags']));
+    expect(full.stored_fields).toBeUndefined();
+    // Switched off, or for an unranked plan (whose hits carry their vectors): `_source`.
+    const off = { ...LEAN_QUERY, docValueHits: false };
+    expect(compileSimilarQuery({ ...ranked, hitContent: 'keys' }, 'i', off)._source).not.toBe(
+      false,
+    );
+    const unranked = compileSimilarQuery({ ...basePlan, hitContent: 'keys' }, 'i');
+    expect(sourceFields(unranked)).toContain('vectors.image');
   });
 
   it('recovers the weighted mean cosine from the score', () => {

@@ -122,6 +122,28 @@ export function modelVersionsOf(doc: ItemDocument): Partial<Record<Modality, num
   return versions;
 }
 
+/**
+ * A hit read from doc values (`docvalue_fields`: every value a list) as the item document of
+ * its key fields: id, modalities (in canonical order; doc values sort them) and model
+ * versions. Title and text are absent, tags empty.
+ */
+export function keysDocument(fields: Record<string, unknown[] | undefined>): ItemDocument {
+  const doc: ItemDocument = {
+    id: String(fields['id']?.[0] ?? ''),
+    title: null,
+    text: null,
+    tags: [],
+    modalities: MODALITY_TABLE.map((spec) => spec.name).filter((m) =>
+      fields['modalities']?.includes(m),
+    ),
+  };
+  for (const spec of MODALITY_TABLE) {
+    const version = fields[spec.versionField]?.[0];
+    if (typeof version === 'number') doc[spec.versionField] = version;
+  }
+  return doc;
+}
+
 export function fromDocument(doc: ItemDocument): StoredItem {
   const item: StoredItem = {
     ...toView(doc),

@@ -12,6 +12,7 @@ import {
   encodedVectorOf,
   encodedVectorPath,
   fromDocument,
+  keysDocument,
   modelVersionsOf,
   toDocument,
   toView,
@@ -193,18 +194,20 @@ export class ItemStore {
       client.search<ItemDocument>({ index: this.alias, ...body }),
     );
     const total = response.hits.total;
-    const candidates: CandidateList = response.hits.hits.flatMap((hit) =>
-      hit._source
-        ? [
-            {
-              item: toView(hit._source),
-              vectors: plan.rank ? {} : vectorsOf(hit._source),
-              modelVersions: modelVersionsOf(hit._source),
-              ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
-            },
-          ]
-        : [],
-    );
+    const keysOnly = body._source === false;
+    const candidates: CandidateList = response.hits.hits.flatMap((hit) => {
+      const doc = keysOnly && hit.fields ? keysDocument(hit.fields) : hit._source;
+      if (!doc) return [];
+      return [
+        {
+          item: toView(doc),
+          vectors: plan.rank ? {} : vectorsOf(doc),
+          modelVersions: modelVersionsOf(doc),
+          ...(plan.rank ? { exactScore: exactScoreOf(hit._score) } : {}),
+          ...(keysOnly ? { keysOnly: true as const } : {}),
+        },
+      ];
+    });
     if (plan.countUpTo !== undefined && total !== undefined) {
       candidates.matched = typeof total === 'number' ? total : total.value;
     }

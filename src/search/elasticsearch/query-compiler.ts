@@ -17,7 +17,11 @@ export interface SimilarSearchBody {
   /** False, or the bound up to which matches are counted (`plan.countUpTo`). */
   track_total_hits: false | number;
   query: { bool: Record<string, unknown> };
-  _source: { includes: string[] };
+  /** The hit fields read from `_source`, or false when doc values give every one needed. */
+  _source: { includes: string[] } | false;
+  /** `['_none_']`: no stored field (not even `_id`) is loaded; see `docvalue_fields`. */
+  stored_fields?: string[];
+  docvalue_fields?: string[];
 }
 
 /**
@@ -34,7 +38,9 @@ export interface SimilarSearchBody {
  * `knnGate` lets several modalities' `knn` clauses
  * alone admit the candidates (a `must` of them), so the candidate filter is evaluated once per
  * modality, inside its `knn`, and not again for the `bool` (it replaces `filterOnce`'s outer
- * filter).
+ * filter); `docValueHits` answers a ranked plan whose hits need only their keys
+ * (`plan.hitContent` `keys`) from doc values, loading no stored field: an item's stored
+ * document holds its vectors (base64 in `_source`), so loading even its `_id` decompresses them.
  */
 export interface CompileOptions {
   exactK: boolean;
@@ -42,6 +48,7 @@ export interface CompileOptions {
   float32: boolean;
   likeText: boolean;
   knnGate: boolean;
+  docValueHits: boolean;
 }
 
 export const LEAN_QUERY: CompileOptions = {
@@ -50,7 +57,15 @@ export const LEAN_QUERY: CompileOptions = {
   float32: true,
   likeText: true,
   knnGate: true,
+  docValueHits: true,
 };
+
+/** Doc-value fields of a hit answered by its keys (`HitContent` `keys`). */
+export const KEY_HIT_FIELDS: string[] = [
+  'id',
+  'modalities',
+  ...MODALITY_TABLE.map((row) => row.versionField),
+];
 
 /** Fields of a hit the gateway reads (never the vectors when the search ranks exactly). */
 const HIT_FIELDS: string[] = [
@@ -259,11 +274,14 @@ export function compileSimilarQuery(
   options: CompileOptions = LEAN_QUERY,
 ): SimilarSearchBody {
   if (plan.rank) {
+    const keys = options.docValueHits && plan.hitContent === 'keys';
     return {
       size: Math.min(plan.rank.size, plan.candidates),
       track_total_hits: plan.countUpTo ?? false,
       query: rankedQuery(plan, plan.rank, index, options),
-      _source: { includes: HIT_FIELDS },
+      ...(keys
+        ? { _source: false, stored_fields: ['_none_'], docvalue_fields: KEY_HIT_FIELDS }
+        : { _source: { includes: HIT_FIELDS } }),
     };
   }
   const should = tokenClauses(plan, index, options);
