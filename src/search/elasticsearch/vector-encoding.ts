@@ -9,10 +9,22 @@ export function encodeVector(vector: readonly number[]): string {
   return bytes.toString('base64');
 }
 
+/** Whether this machine stores a float32 as little-endian bytes (all current Node platforms). */
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
+
 export function decodeVector(encoded: string): number[] {
   const bytes = Buffer.from(encoded, 'base64');
-  const vector = new Array<number>(bytes.length >> 2);
-  for (let i = 0; i < vector.length; i++) vector[i] = bytes.readFloatLE(i * 4);
+  const length = bytes.length >> 2;
+  const vector = new Array<number>(length);
+  if (LITTLE_ENDIAN) {
+    // One copy into an aligned Float32Array, then plain reads: about twice as fast as
+    // readFloatLE per value (a Buffer from base64 may not be 4-byte aligned to view directly).
+    const floats = new Float32Array(length);
+    new Uint8Array(floats.buffer).set(bytes.subarray(0, length * 4));
+    for (let i = 0; i < length; i++) vector[i] = floats[i]!;
+    return vector;
+  }
+  for (let i = 0; i < length; i++) vector[i] = bytes.readFloatLE(i * 4);
   return vector;
 }
 
@@ -36,6 +48,8 @@ function shortViaStrings(f: number): number {
 function shortFloat32(f: number): number {
   const magnitude = Math.abs(f);
   if (magnitude === 0 || !Number.isFinite(f)) return f;
+  // A whole number of at most 6 digits (raw pixels, counts) is what the search below returns.
+  if (magnitude < 1e6 && Number.isInteger(f)) return f;
   let exponent = Math.floor(Math.log10(magnitude));
   // log10 can be off by one next to a power of ten.
   if (exponent + 1 < POW10.length && exponent + 1 >= 0 && magnitude >= POW10[exponent + 1]!) {
