@@ -21,6 +21,12 @@ describe('vector encoding in _source', () => {
 });
 
 describe('float32Values', () => {
+  it('keeps whole numbers (raw pixels, counts) as they are', () => {
+    const whole = [0, 1, -3, 255, 65_535, 999_999];
+    expect(float32Values(whole)).toEqual(whole);
+    expect(JSON.stringify(float32Values([1_000_001.3]))).toBe('[1000001.3]');
+  });
+
   it('keeps float32 precision in at most 9 significant digits', () => {
     const values = [0.1, -0.333333333333, 1 / 3, 12345.678901234, 0, 1e-30, 3.4e38, 0.5];
     const out = float32Values(values);
