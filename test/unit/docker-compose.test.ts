@@ -49,6 +49,6 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toContain('npm run build');
-    expect(dockerfile).toContain('CMD ["node", "dist/src/main.js"]');
+    expect(dockerfile).toContain('CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]');
   });
 });
