@@ -552,9 +552,10 @@ async function main() {
   const gateways: { label: string; env: Record<string, string> }[] = [
     { label: 'defaults', env: {} },
     { label: 'knn-gate off', env: { LSHQL_LEAN_OFF: 'knn-gate' } },
+    { label: 'doc-value-hits off', env: { LSHQL_LEAN_OFF: 'doc-value-hits' } },
     {
       label: 'all lean parts off',
-      env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,knn-gate' },
+      env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,knn-gate,doc-value-hits' },
     },
     // Settings (not code changes) that narrow the exact scoring: one gateway each.
     ...VARIANTS.map((v) => {
@@ -664,7 +665,8 @@ async function main() {
       `${QUERIES} query items (both modalities, indexed). Truth: exact top-${K} by the mean of image and text cosine. ` +
         `lshql: \`similar(id, first: ${K})\` over HTTP (both modalities the item has, weights 1 and 1); ` +
         `"knn-gate off" is LSHQL_LEAN_OFF=knn-gate (the candidate filter stated once more, for the \`bool\`, beside each \`knn\` clause's); ` +
-        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32,knn-gate; the other lshql rows change one setting each (configuration, not code): ` +
+        `"doc-value-hits off" reads the hits from \`_source\` instead of doc values (the query selects only \`item { id }\`); ` +
+        `"all lean parts off" is LSHQL_LEAN_OFF=exact-k,filter-once,float32,knn-gate,doc-value-hits; the other lshql rows change one setting each (configuration, not code): ` +
         `LSHQL_MLT_MINIMUM_SHOULD_MATCH (tokens of one modality a candidate must share; default 1), ` +
         `LSHQL_MLT_MAX_DOC_FREQ (tokens held by more items are left out of the match; default none), ` +
         `LSHQL_RERANK_DEPTH (candidates each modality's exact \`knn\` clause keeps; default 10,000). ` +
