@@ -47,14 +47,6 @@ const ConfigSchema = z.object({
         z.enum(['exact-k', 'filter-once', 'float32', 'like-text', 'knn-gate', 'doc-value-hits']),
       ),
     ),
-  /**
-   * How a new items generation indexes its vectors for exact ranking: `flat` (float vectors,
-   * every hit exact) or `int8_flat` (also one byte per dimension, scored first, the best
-   * k × LSHQL_RESCORE_OVERSAMPLE re-scored on the floats). Elasticsearch backend only.
-   */
-  LSHQL_VECTOR_INDEX: z.enum(['flat', 'int8_flat']).default('flat'),
-  /** With a quantized vector index, candidates re-scored on floats per hit (see above). */
-  LSHQL_RESCORE_OVERSAMPLE: z.coerce.number().min(1).max(10).default(3),
   LSHQL_PROBES: z.coerce.number().int().min(1).max(8).default(1),
   /** more_like_this minimum_should_match: how many query tokens a candidate must share. */
   LSHQL_MLT_MINIMUM_SHOULD_MATCH: z

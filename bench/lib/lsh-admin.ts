@@ -127,14 +127,8 @@ export class PrefixAdmin {
     readonly services: Services,
   ) {}
 
-  /** `env`: further settings, e.g. LSHQL_VECTOR_INDEX for the generations it creates. */
-  static async open(
-    elasticsearchUrl: string,
-    prefix: string,
-    env: Record<string, string> = {},
-  ): Promise<PrefixAdmin> {
+  static async open(elasticsearchUrl: string, prefix: string): Promise<PrefixAdmin> {
     const config = loadConfig({
-      ...env,
       ELASTICSEARCH_URL: elasticsearchUrl,
       LSHQL_INDEX_PREFIX: prefix,
       LOG_LEVEL: 'silent',

@@ -2,9 +2,9 @@
  * Elasticsearch's CPU per request of the parts of one `similar(id)` on Fashion-MNIST, sent
  * straight from this process (no gateway), in alternating rounds: the item look-up, the search
  * as the gateway compiles it (hits from doc values, its default), the same search reading the
- * hits from `_source`, the same search on the int8_flat generation, the token match alone, and
+ * hits from `_source`, the token match alone, and
  * native kNN's `hnsw` search at the setting that matches lshql's recall. Reads the indexes
- * `npm run bench:real` builds (prefixes `bench-real` and `bench-real-int8`). Writes
+ * `npm run bench:real` builds (prefix `bench-real`). Writes
  * docs/es-parts.md.
  *
  *   ELASTICSEARCH_URL=http://127.0.0.1:9250 npx tsx bench/load/es-parts.ts
@@ -47,12 +47,9 @@ const ROUNDS = Number(args.rounds);
 const CLIENTS = Number(args.clients);
 const QUERIES = Number(args.queries);
 const ITEMS = 'bench-real-items';
-const INT8_ITEMS = 'bench-real-int8-items';
 const KNN = 'bench-real-knn-hnsw';
 /** The `hnsw` setting whose recall@10 reaches lshql's in docs/load.md (T2). */
 const KNN_CANDIDATES = 80;
-/** The gateway's oversample for quantized generations (LSHQL_RESCORE_OVERSAMPLE default). */
-const OVERSAMPLE = 3;
 
 /** The plan `similar(id, first: 10)` sends for a stored item, on the gateway's defaults. */
 function planOf(id: string, doc: ItemDocument): SimilarPlan {
@@ -71,7 +68,7 @@ function planOf(id: string, doc: ItemDocument): SimilarPlan {
 
 async function main() {
   const { node, es, jvm, esPid, started, loadBefore } = await startBenchNode(REPO);
-  for (const index of [ITEMS, INT8_ITEMS, KNN]) {
+  for (const index of [ITEMS, KNN]) {
     if (!(await es.indices.exists({ index }))) {
       throw new Error(`${index} is missing: run \`npm run bench:real\` on this node first.`);
     }
@@ -99,10 +96,6 @@ async function main() {
     {
       name: 'search, hits from `_source` (doc-value-hits off)',
       send: search(ITEMS, { ...LEAN_QUERY, docValueHits: false }),
-    },
-    {
-      name: 'search on the int8_flat generation (rescore ×3)',
-      send: search(INT8_ITEMS, { ...LEAN_QUERY, rescoreOversample: OVERSAMPLE }),
     },
     {
       name: 'token match alone (counted, no hits)',

@@ -53,8 +53,6 @@ const { values: args } = parseArgs({
     // Only the defaults gateway (and the --lean-off variants given) on T1: no peers, no file.
     quick: { type: 'boolean', default: false },
     'lean-off': { type: 'string', multiple: true, default: [] },
-    // With --quick: also the int8_flat vector index.
-    int8: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -66,8 +64,6 @@ const ROUNDS = Number(args.rounds);
 const LIMIT = Number(args.limit);
 const QUICK = args.quick;
 const PREFIX = 'bench-real';
-const INT8_PREFIX = 'bench-real-int8';
-const INT8_ENV = { LSHQL_VECTOR_INDEX: 'int8_flat' };
 const TRUTH_K = 100;
 
 /**
@@ -116,7 +112,6 @@ async function loadGatewayIndex(
   data: Dataset,
   params: LshParams,
   prefix: string,
-  env: Record<string, string> = {},
 ): Promise<void> {
   const alias = `${prefix}-items`;
   if ((await aliasCount(es, alias)) === data.count) {
@@ -127,7 +122,7 @@ async function loadGatewayIndex(
   await deleteIndexes(es, `${prefix}-items`);
   await deleteIndexes(es, `${prefix}-models`);
   await deleteIndexes(es, `${prefix}-jobs`);
-  const admin = await PrefixAdmin.open(esUrl, prefix, env);
+  const admin = await PrefixAdmin.open(esUrl, prefix);
   try {
     const version = await admin.activate('IMAGE', model);
     log(`loading ${data.count} items into ${alias} (model v${version} ${paramsLabel(params)})`);
@@ -220,8 +215,6 @@ async function main() {
   const params = productDefaultParams(data);
 
   await loadGatewayIndex(es, node.url, data, params, PREFIX);
-  // The same items and model under a prefix whose generations index the vectors as int8_flat.
-  await loadGatewayIndex(es, node.url, data, params, INT8_PREFIX, INT8_ENV);
   const knnIndex = {
     hnsw: await loadKnnIndex(es, data, 'hnsw'),
     int8_hnsw: await loadKnnIndex(es, data, 'int8_hnsw'),
@@ -231,7 +224,6 @@ async function main() {
   const by100: Point[] = [];
   const byVector: Point[] = [];
   // Each lean part of `similar` off in turn, then all of them (the earlier shape).
-  const int8 = { label: 'int8_flat vectors', env: INT8_ENV, prefix: INT8_PREFIX };
   const gateways: { label: string; env: Record<string, string>; prefix?: string }[] = [
     { label: 'defaults', env: {} },
     { label: 'exact-k off (k = 10,000)', env: { LSHQL_LEAN_OFF: 'exact-k' } },
@@ -242,14 +234,12 @@ async function main() {
       label: 'all lean parts off',
       env: { LSHQL_LEAN_OFF: 'exact-k,filter-once,float32,like-text,doc-value-hits' },
     },
-    int8,
   ];
   if (QUICK) {
     gateways.splice(1);
     for (const off of args['lean-off']) {
       gateways.push({ label: `${off} off`, env: { LSHQL_LEAN_OFF: off } });
     }
-    if (args.int8) gateways.push(int8);
   }
   // Alternating rounds: on a shared machine the load drifts; each variant is seen in every round.
   for (let round = 1; round <= ROUNDS; round++) {
@@ -376,7 +366,7 @@ async function main() {
       10,
       CLIENTS,
       by10,
-      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF (exact-k: k = 10,000 per \`knn\` clause; float32: query vector made unit length and sent as float64 by JSON.stringify; like-text: \`more_like_this\` given an artificial document instead of whitespace-analysed token text; doc-value-hits: the hits read from \`_source\` instead of doc values; the query selects only \`item { id }\`) or by LSHQL_VECTOR_INDEX (int8_flat: the same items and model in generations whose vectors are also indexed as int8, scored on those and the best k × 3 re-scored on the floats), measured in alternating rounds (a gateway started anew for each). ${common}`,
+      `${QUERIES} query items (held out of model training, indexed). lshql: \`similar(id, first: 10)\` over HTTP; rows differ by LSHQL_LEAN_OFF (exact-k: k = 10,000 per \`knn\` clause; float32: query vector made unit length and sent as float64 by JSON.stringify; like-text: \`more_like_this\` given an artificial document instead of whitespace-analysed token text; doc-value-hits: the hits read from \`_source\` instead of doc values; the query selects only \`item { id }\`), measured in alternating rounds (a gateway started anew for each). ${common}`,
     ),
     peerTable('T2. Peer of each lshql point in T1', 10, gatewayOf(by10), knnOf(by10)),
     pointTable(

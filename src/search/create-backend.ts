@@ -16,7 +16,6 @@ export function createBackend(
       maxRetries: config.LSHQL_ES_MAX_RETRIES,
       shards: config.LSHQL_SHARDS,
       replicas: config.LSHQL_REPLICAS,
-      vectorIndex: config.LSHQL_VECTOR_INDEX,
       keepGenerations: config.LSHQL_KEEP_GENERATIONS,
       refresh:
         config.LSHQL_INGEST_REFRESH === 'wait_for'
@@ -29,8 +28,6 @@ export function createBackend(
         likeText: !config.LSHQL_LEAN_OFF.includes('like-text'),
         knnGate: !config.LSHQL_LEAN_OFF.includes('knn-gate'),
         docValueHits: !config.LSHQL_LEAN_OFF.includes('doc-value-hits'),
-        // Sent whatever LSHQL_VECTOR_INDEX says: the live generation may predate a change of it.
-        rescoreOversample: config.LSHQL_RESCORE_OVERSAMPLE,
       },
       ...(onRequest ? { onRequest } : {}),
     });

@@ -64,13 +64,6 @@ describe('generation mapping', () => {
     expect(mapping._source).toEqual({ excludes: ['image_vector', 'text_vector'] });
     expect(mapping._meta).toEqual({ model_versions: { IMAGE: 3 } });
   });
-
-  it('indexes the vectors quantized when asked (LSHQL_VECTOR_INDEX)', () => {
-    const properties = generationMapping({}, 'int8_flat').properties ?? {};
-    for (const key of ['image', 'text']) {
-      expect(properties[`${key}_vector`]).toMatchObject({ index_options: { type: 'int8_flat' } });
-    }
-  });
 });
 
 describe('dense vectors in the bulk body', () => {

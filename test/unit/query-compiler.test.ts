@@ -361,18 +361,6 @@ describe('compileSimilarQuery with exact ranking', () => {
     expect(sourceFields(unranked)).toContain('vectors.image');
   });
 
-  it('asks each knn clause to re-score on float vectors when given an oversample', () => {
-    const knnOf = (options: typeof LEAN_QUERY) =>
-      shouldOf(ranked, options)
-        .filter((c) => c.knn)
-        .map((c) => c.knn!);
-    expect(knnOf({ ...LEAN_QUERY, rescoreOversample: 3 }).map((k) => k.rescore_vector)).toEqual([
-      { oversample: 3 },
-      { oversample: 3 },
-    ]);
-    expect(knnOf(LEAN_QUERY).some((k) => 'rescore_vector' in k)).toBe(false);
-  });
-
   it('recovers the weighted mean cosine from the score', () => {
     // (1 + 0.4) / 2 = 0.7
     expect(exactScoreOf(0.7)).toBeCloseTo(0.4, 12);

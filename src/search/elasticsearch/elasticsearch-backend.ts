@@ -21,7 +21,6 @@ import {
   generationSettings,
   smallIndexSettings,
   type IndexLayout,
-  type VectorIndexType,
 } from './index-mapping.js';
 import { ItemStore } from './item-store.js';
 import { ElasticsearchJobStore, JOBS_MAPPING } from './job-store.js';
@@ -42,8 +41,6 @@ export interface ElasticsearchBackendOptions {
   shards?: number;
   /** Replicas of every index (default 0). */
   replicas?: number;
-  /** How new items generations index their vectors (default `flat`, see index-mapping.ts). */
-  vectorIndex?: VectorIndexType;
   /** Replaced items generations kept after an activation (default 0: deleted). */
   keepGenerations?: number;
   /** Refresh policy of writes: `wait_for` makes ingested items searchable before returning. */
@@ -76,7 +73,6 @@ export class ElasticsearchBackend implements SearchBackend {
     this.layout = {
       shards: options.shards ?? DEFAULT_LAYOUT.shards,
       replicas: options.replicas ?? DEFAULT_LAYOUT.replicas,
-      vectorIndex: options.vectorIndex ?? DEFAULT_LAYOUT.vectorIndex,
     };
     this.client = this.transport.client;
     this.itemsAlias = `${options.indexPrefix}-items`;
@@ -105,7 +101,7 @@ export class ElasticsearchBackend implements SearchBackend {
       if (!(await client.indices.existsAlias({ name: this.itemsAlias }))) {
         await this.createIgnoringRace(firstGenerationIndex(this.itemsAlias), {
           settings: generationSettings(this.layout),
-          mappings: generationMapping({}, this.layout.vectorIndex),
+          mappings: generationMapping({}),
           aliases: { [this.itemsAlias]: { is_write_index: true } },
         });
       }

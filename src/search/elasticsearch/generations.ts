@@ -222,7 +222,7 @@ export class Generations implements GenerationStore {
       client.indices.create({
         index: target,
         settings: generationSettings(this.layout),
-        mappings: generationMapping(newVersions, this.layout.vectorIndex),
+        mappings: generationMapping(newVersions),
       }),
     );
     // The catch-up pass may copy an item again: count each item once.

@@ -5,36 +5,25 @@ import { MODALITY_TABLE, type Modality } from '../../domain/modalities.js';
 export const DENSE_VECTOR_FIELDS = MODALITY_TABLE.map((row) => row.vectorField);
 
 /**
- * How the `dense_vector` fields are indexed (LSHQL_VECTOR_INDEX). `flat` keeps the float vectors
- * for brute-force scoring with no HNSW graph to build (ingest stays cheap): a `knn` query
- * filtered to the token-match candidates ranks exactly those. `int8_flat` also keeps each vector
- * quantized to one byte per dimension, a quarter of the bytes to read per candidate: the query
- * then scores the candidates on those and re-scores the best few on the float vectors
- * (`rescore_vector`), so the hits' scores stay exact but a hit can be missed where quantization
- * moves it out of that few.
+ * A `flat` index keeps the vectors for brute-force scoring with no HNSW graph to build (ingest
+ * stays cheap): a `knn` query filtered to the token-match candidates ranks exactly those.
  */
-export type VectorIndexType = 'flat' | 'int8_flat';
+const FLAT_VECTOR: estypes.MappingDenseVectorProperty = {
+  type: 'dense_vector',
+  element_type: 'float',
+  index: true,
+  similarity: 'cosine',
+  index_options: { type: 'flat' },
+};
 
-function vectorProperty(type: VectorIndexType): estypes.MappingDenseVectorProperty {
-  return {
-    type: 'dense_vector',
-    element_type: 'float',
-    index: true,
-    similarity: 'cosine',
-    index_options: { type },
-  };
-}
-
-/** Per modality (one table row): its token keyword, its model version, its vector. */
-function modalityProperties(vectorIndex: VectorIndexType): Record<string, estypes.MappingProperty> {
-  return Object.fromEntries(
-    MODALITY_TABLE.flatMap((row) => [
-      [row.tokenField, { type: 'keyword' }],
-      [row.versionField, { type: 'integer' }],
-      [row.vectorField, vectorProperty(vectorIndex)],
-    ]),
-  );
-}
+/** Per modality (one table row): its token keyword, its model version, its flat vector. */
+const MODALITY_PROPERTIES: Record<string, estypes.MappingProperty> = Object.fromEntries(
+  MODALITY_TABLE.flatMap((row) => [
+    [row.tokenField, { type: 'keyword' }],
+    [row.versionField, { type: 'integer' }],
+    [row.vectorField, FLAT_VECTOR],
+  ]),
+);
 
 /**
  * The items index. LSH tokens are `keyword` arrays: every token ("3-14") is indexed whole, as one
@@ -52,7 +41,7 @@ export const ITEMS_MAPPING = {
     text: { type: 'text', analyzer: 'standard' },
     tags: { type: 'keyword' },
     modalities: { type: 'keyword' },
-    ...modalityProperties('flat'),
+    ...MODALITY_PROPERTIES,
     vectors: { type: 'object', enabled: false },
     revision: { type: 'long' },
     // Set on the copies an activation makes (the generation copied from); a write clears it.
@@ -66,11 +55,9 @@ export const ITEMS_MAPPING = {
  */
 export function generationMapping(
   versions: Partial<Record<Modality, number>>,
-  vectorIndex: VectorIndexType = 'flat',
 ): estypes.MappingTypeMapping {
   return {
     ...ITEMS_MAPPING,
-    properties: { ...ITEMS_MAPPING.properties, ...modalityProperties(vectorIndex) },
     _source: { excludes: [...DENSE_VECTOR_FIELDS] },
     _meta: { model_versions: versions },
   };
@@ -93,11 +80,9 @@ export interface IndexLayout {
   /** Primary shards of an items generation. */
   shards: number;
   replicas: number;
-  /** How a new generation indexes its vectors (existing generations keep theirs). */
-  vectorIndex: VectorIndexType;
 }
 
-export const DEFAULT_LAYOUT: IndexLayout = { shards: 1, replicas: 0, vectorIndex: 'flat' };
+export const DEFAULT_LAYOUT: IndexLayout = { shards: 1, replicas: 0 };
 
 /** Settings of an items generation: sharded as configured. */
 export function generationSettings(layout: IndexLayout): estypes.IndicesIndexSettings {

@@ -49,12 +49,6 @@ export interface CompileOptions {
   likeText: boolean;
   knnGate: boolean;
   docValueHits: boolean;
-  /**
-   * For quantized vector indexes (`int8_flat`): each `knn` clause re-scores its best
-   * k × oversample candidates on the float vectors (`rescore_vector`). A `flat` index scores on
-   * the float vectors already and Elasticsearch ignores it there. Unset: not sent.
-   */
-  rescoreOversample?: number;
 }
 
 export const LEAN_QUERY: CompileOptions = {
@@ -204,9 +198,6 @@ function modalityClauses(
       num_candidates: shared.k,
       filter: shared.candidates,
       boost: weight,
-      ...(options.rescoreOversample
-        ? { rescore_vector: { oversample: options.rescoreOversample } }
-        : {}),
     },
   };
   // One modality: every candidate shares its tokens, so it has that vector (or a zero one).
