@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticItem } from '../../src/demo/synthetic-items.js';
+import { ElasticsearchBackend } from '../../src/search/elasticsearch/elasticsearch-backend.js';
 import { startGateway, type BackendKind, type Gateway } from '../support/gateway-harness.js';
 import { loadCollection, smallCollection } from '../support/fixtures.js';
 
@@ -101,5 +102,34 @@ describe.each<BackendKind>(['elasticsearch', 'embedded'])(
         both.data!.similar.hits.map((h) => h.item.id),
       );
     });
+
+    // What reaches Elasticsearch: only that backend has a request body to look at.
+    if (kind === 'elasticsearch') {
+      it('asks Elasticsearch for doc values only when the hits need only their keys', async () => {
+        const backend = gateway.backend as ElasticsearchBackend;
+        const bodies: unknown[] = [];
+        type Event = { meta: { request: { params: { path: string; body?: unknown } } } } | null;
+        const listener = (_error: unknown, event: Event) => {
+          const params = event?.meta.request.params;
+          if (params?.path.endsWith('/_search')) bodies.push(params.body);
+        };
+        backend.client.diagnostic.on('request', listener);
+        try {
+          const item = items[5]!;
+          await page('hits { item { id modalities } }', { id: item.id });
+          await page('hits { item { id title } }', { id: item.id });
+        } finally {
+          backend.client.diagnostic.off('request', listener);
+        }
+        const parsed = bodies.map(
+          (b) => (typeof b === 'string' ? JSON.parse(b) : b) as Record<string, unknown>,
+        );
+        expect(parsed).toHaveLength(2);
+        expect(parsed[0]).toMatchObject({ _source: false, stored_fields: ['_none_'] });
+        expect(parsed[0]!.docvalue_fields).toEqual(expect.arrayContaining(['id', 'modalities']));
+        expect(parsed[1]!._source).toMatchObject({ includes: expect.arrayContaining(['title']) });
+        expect(parsed[1]!.docvalue_fields).toBeUndefined();
+      });
+    }
   },
 );

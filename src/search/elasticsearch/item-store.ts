@@ -196,7 +196,11 @@ export class ItemStore {
     const total = response.hits.total;
     const keysOnly = body._source === false;
     const candidates: CandidateList = response.hits.hits.flatMap((hit) => {
-      const doc = keysOnly && hit.fields ? keysDocument(hit.fields) : hit._source;
+      if (keysOnly && typeof hit.fields?.['id']?.[0] !== 'string') {
+        // Every item document has an `id`: a hit without one would shift the page silently.
+        throw new Error(`search hit ${hit._id ?? '?'} has no id doc value`);
+      }
+      const doc = keysOnly ? keysDocument(hit.fields!) : hit._source;
       if (!doc) return [];
       return [
         {
