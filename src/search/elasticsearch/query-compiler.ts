@@ -61,7 +61,7 @@ export const LEAN_QUERY: CompileOptions = {
 };
 
 /** Doc-value fields of a hit answered by its keys (`HitContent` `keys`). */
-export const KEY_HIT_FIELDS: string[] = [
+const KEY_HIT_FIELDS: string[] = [
   'id',
   'modalities',
   ...MODALITY_TABLE.map((row) => row.versionField),
