@@ -111,18 +111,15 @@ async function loadGatewayIndex(
   esUrl: string,
   data: Dataset,
   params: LshParams,
-  prefix: string,
 ): Promise<void> {
-  const alias = `${prefix}-items`;
+  const alias = `${PREFIX}-items`;
   if ((await aliasCount(es, alias)) === data.count) {
     log(`reusing ${alias} (${data.count} items)`);
     return;
   }
   const model = cachedModel(join(REPO, '.cache/bench'), data, 'IMAGE', params);
-  await deleteIndexes(es, `${prefix}-items`);
-  await deleteIndexes(es, `${prefix}-models`);
-  await deleteIndexes(es, `${prefix}-jobs`);
-  const admin = await PrefixAdmin.open(esUrl, prefix);
+  await deleteIndexes(es, `${PREFIX}-`);
+  const admin = await PrefixAdmin.open(esUrl, PREFIX);
   try {
     const version = await admin.activate('IMAGE', model);
     log(`loading ${data.count} items into ${alias} (model v${version} ${paramsLabel(params)})`);
@@ -214,7 +211,7 @@ async function main() {
   const testTruth = vectorQueryTruth(data, test.flat, QUERIES, TRUTH_K);
   const params = productDefaultParams(data);
 
-  await loadGatewayIndex(es, node.url, data, params, PREFIX);
+  await loadGatewayIndex(es, node.url, data, params);
   const knnIndex = {
     hnsw: await loadKnnIndex(es, data, 'hnsw'),
     int8_hnsw: await loadKnnIndex(es, data, 'int8_hnsw'),
@@ -224,7 +221,7 @@ async function main() {
   const by100: Point[] = [];
   const byVector: Point[] = [];
   // Each lean part of `similar` off in turn, then all of them (the earlier shape).
-  const gateways: { label: string; env: Record<string, string>; prefix?: string }[] = [
+  const gateways: { label: string; env: Record<string, string> }[] = [
     { label: 'defaults', env: {} },
     { label: 'exact-k off (k = 10,000)', env: { LSHQL_LEAN_OFF: 'exact-k' } },
     { label: 'float32 off', env: { LSHQL_LEAN_OFF: 'float32' } },
@@ -246,7 +243,7 @@ async function main() {
     for (const variant of gateways) {
       const gateway = await startGatewayProcess(REPO, {
         elasticsearchUrl: node.url,
-        indexPrefix: variant.prefix ?? PREFIX,
+        indexPrefix: PREFIX,
         extra: variant.env,
       });
       const pids = { es: esPid, gateway: gateway.pid };
