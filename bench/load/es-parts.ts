@@ -2,10 +2,9 @@
  * Elasticsearch's CPU per request of the parts of one `similar(id)` on Fashion-MNIST, sent
  * straight from this process (no gateway), in alternating rounds: the item look-up, the search
  * as the gateway compiles it (hits from doc values, its default), the same search reading the
- * hits from `_source`, the token match alone, and
- * native kNN's `hnsw` search at the setting that matches lshql's recall. Reads the indexes
- * `npm run bench:real` builds (prefix `bench-real`). Writes
- * docs/es-parts.md.
+ * hits from `_source`, the token match alone, and native kNN's `hnsw` search at the setting
+ * that matches lshql's recall. Reads the indexes `npm run bench:real` builds (prefix
+ * `bench-real`). Writes docs/es-parts.md.
  *
  *   ELASTICSEARCH_URL=http://127.0.0.1:9250 npx tsx bench/load/es-parts.ts
  *
