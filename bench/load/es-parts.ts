@@ -47,7 +47,7 @@ const CLIENTS = Number(args.clients);
 const QUERIES = Number(args.queries);
 const ITEMS = 'bench-real-items';
 const KNN = 'bench-real-knn-hnsw';
-/** The `hnsw` setting whose recall@10 reaches lshql's in docs/load.md (T2). */
+/** An `hnsw` setting just below lshql's recall@10 (0.989 against 0.991 in docs/load.md T1). */
 const KNN_CANDIDATES = 80;
 
 /** The plan `similar(id, first: 10)` sends for a stored item, on the gateway's defaults. */
