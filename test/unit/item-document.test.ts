@@ -98,4 +98,8 @@ describe('keysDocument', () => {
     });
     expect(modelVersionsOf(doc)).toEqual({ IMAGE: 3 });
   });
+
+  it('refuses a hit without its id, which would shift the page silently', () => {
+    expect(() => keysDocument({ modalities: ['IMAGE'] })).toThrow(/no id/);
+  });
 });

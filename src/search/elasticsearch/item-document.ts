@@ -128,8 +128,11 @@ export function modelVersionsOf(doc: ItemDocument): Partial<Record<Modality, num
  * versions. Title and text are absent, tags empty.
  */
 export function keysDocument(fields: Record<string, unknown[] | undefined>): ItemDocument {
+  const id = fields['id']?.[0];
+  // Every item document has an `id`: a hit without one would shift the page silently.
+  if (typeof id !== 'string') throw new Error('search hit has no id doc value');
   const doc: ItemDocument = {
-    id: String(fields['id']?.[0] ?? ''),
+    id,
     title: null,
     text: null,
     tags: [],

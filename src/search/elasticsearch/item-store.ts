@@ -196,11 +196,7 @@ export class ItemStore {
     const total = response.hits.total;
     const keysOnly = body._source === false;
     const candidates: CandidateList = response.hits.hits.flatMap((hit) => {
-      if (keysOnly && typeof hit.fields?.['id']?.[0] !== 'string') {
-        // Every item document has an `id`: a hit without one would shift the page silently.
-        throw new Error(`search hit ${hit._id ?? '?'} has no id doc value`);
-      }
-      const doc = keysOnly ? keysDocument(hit.fields!) : hit._source;
+      const doc = keysOnly ? keysDocument(hit.fields ?? {}) : hit._source;
       if (!doc) return [];
       return [
         {
